@@ -1,0 +1,190 @@
+"""The `zoo` command: train, evaluate and list agents.
+
+Each algorithm's hyperparameters become flags of `zoo train ALGO ENV`, with the one-line docs of its
+config dataclass as their help: `zoo train q-learning FrozenLake-v1 --help` lists them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import dataclasses
+import inspect
+import json
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any, Sequence
+
+from zoo.errors import ZooError
+
+EXIT_ERROR = 2
+
+
+def field_docs(config_class: type) -> dict[str, str]:
+    """The docstrings written under each field of a dataclass (CleanRL's one-line-per-field style)."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(config_class)))
+    except (OSError, TypeError):
+        return {}
+    body = tree.body[0].body
+    docs = {}
+    for node, following in zip(body, body[1:]):
+        if (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and isinstance(following, ast.Expr)
+                and isinstance(following.value, ast.Constant) and isinstance(following.value.value, str)):
+            docs[node.target.id] = following.value.value.strip()
+    return docs
+
+
+def _parse_kwarg(text: str) -> tuple[str, Any]:
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    key, value = text.split("=", 1)
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError:
+        return key, value
+
+
+def _add_hyperparameters(parser: argparse.ArgumentParser, algo: str) -> None:
+    from zoo.algorithms import ALGORITHMS
+
+    config_class = ALGORITHMS[algo].agent_class.Config
+    docs = field_docs(config_class)
+    group = parser.add_argument_group(f"{algo} hyperparameters (defaults shown; a preset may change them)")
+    for f in dataclasses.fields(config_class):
+        flag = "--" + f.name.replace("_", "-")
+        help_text = f"{docs.get(f.name, '')} (default: {f.default})"
+        if isinstance(f.default, bool):
+            group.add_argument(flag, dest=f"hp_{f.name}", action=argparse.BooleanOptionalAction,
+                               default=argparse.SUPPRESS, help=help_text)
+        else:
+            group.add_argument(flag, dest=f"hp_{f.name}", type=type(f.default), default=argparse.SUPPRESS,
+                               metavar=type(f.default).__name__.upper(), help=help_text)
+
+
+def build_parser(algo: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; with a known ``algo``, `train` also takes that algorithm's hyperparameters."""
+    from zoo.algorithms import ALGORITHMS
+
+    parser = argparse.ArgumentParser(
+        prog="zoo", description="Train, evaluate and share value-based RL agents.",
+        epilog="Examples:\n  zoo list\n  zoo train q-learning FrozenLake-v1 --seed 1\n"
+               "  zoo eval runs/q-learning-FrozenLake-v1-1 --episodes 1000",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    train = sub.add_parser(
+        "train", help="train an agent and write its run directory",
+        description="Train ALGO on ENV and write runs/<algo>-<env>-<seed>/ (or --out) with model.safetensors, "
+                    "config.json, results.json, metrics.csv, learning_curve.png, replay.mp4 and README.md. "
+                    "Hyperparameters start from the tuned preset for (ALGO, ENV), if any (`zoo list`).",
+        epilog=None if algo in ALGORITHMS else
+        "Give ALGO before --help to see its hyperparameter flags, e.g. `zoo train q-learning FrozenLake-v1 --help`.")
+    train.add_argument("algo", metavar="ALGO", help=f"algorithm: {', '.join(ALGORITHMS)}")
+    train.add_argument("env_id", metavar="ENV", help="Gymnasium env id, e.g. toy/Trap-v0 or FrozenLake-v1")
+    train.add_argument("--seed", type=int, default=0, help="seed for the env, the agent and numpy (default: 0)")
+    train.add_argument("--steps", type=int, default=None, help="environment steps to train for (default: the preset's)")
+    train.add_argument("--out", type=Path, default=None, help="run directory (default: runs/<algo>-<env>-<seed>)")
+    train.add_argument("--force", action="store_true", help="replace the run directory if it exists")
+    train.add_argument("--env-kwarg", type=_parse_kwarg, action="append", default=[], metavar="KEY=VALUE",
+                       help="argument for gym.make, repeatable; VALUE is JSON (e.g. --env-kwarg p=0.5)")
+    train.add_argument("--eval-every", type=int, default=None,
+                       help="steps between greedy evaluations during training (default: a tenth of the run; 0: none)")
+    train.add_argument("--eval-episodes", type=int, default=None,
+                       help="episodes of the final greedy evaluation (default: 1000 tabular, 100 deep)")
+    train.add_argument("--no-video", dest="video", action="store_false", help="skip recording replay.mp4")
+    train.add_argument("--no-tensorboard", dest="tensorboard", action="store_false", help="skip TensorBoard logs")
+    train.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                       help="show a progress bar (default: when stderr is a terminal)")
+    if algo in ALGORITHMS:
+        _add_hyperparameters(train, algo)
+
+    ev = sub.add_parser("eval", help="evaluate a trained agent greedily",
+                        description="Play greedy episodes with a trained agent and print mean ± std return. "
+                                    "Changes nothing on disk unless --write is given.")
+    ev.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a run directory written by `zoo train`")
+    ev.add_argument("--episodes", type=int, default=100, help="number of episodes (default: 100)")
+    ev.add_argument("--seed", type=int, default=12345, help="seed of the evaluation env (default: 12345)")
+    ev.add_argument("--write", action="store_true", help="store the result in results.json and the model card")
+
+    sub.add_parser("list", help="list environments, algorithms and tuned presets",
+                   description="List the environments with agents, the algorithms and the tuned presets.")
+    return parser
+
+
+def _algo_in(argv: Sequence[str]) -> str | None:
+    if len(argv) >= 2 and argv[0] == "train" and not argv[1].startswith("-"):
+        return argv[1]
+    return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the `zoo` command; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(_algo_in(argv)).parse_args(argv)
+    try:
+        return {"train": _train, "eval": _eval, "list": _list}[args.command](args)
+    except ZooError as error:
+        print(f"zoo: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("zoo: interrupted", file=sys.stderr)
+        return 130
+
+
+def _train(args: argparse.Namespace) -> int:
+    from zoo.train import TrainSettings, train
+
+    hyper = {k[3:]: v for k, v in vars(args).items() if k.startswith("hp_")}
+    out = train(TrainSettings(
+        algo=args.algo, env_id=args.env_id, seed=args.seed, steps=args.steps, out=args.out,
+        hyperparameters=hyper, env_kwargs=dict(args.env_kwarg), eval_every=args.eval_every,
+        eval_episodes=args.eval_episodes, video=args.video, tensorboard=args.tensorboard, force=args.force,
+        progress=args.progress))
+    results = json.loads((out / "results.json").read_text())
+    print(f"mean reward {results['mean_reward']:.3f} ± {results['std_reward']:.3f} "
+          f"over {results['n_episodes']} greedy episodes")
+    print(f"run directory: {out}")
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    import zoo
+    from zoo.evaluate import evaluate
+    from zoo.run_dir import write_model_card, write_results
+
+    if args.episodes < 1:
+        raise ZooError(f"--episodes must be at least 1 (got {args.episodes})")
+    agent = zoo.load(args.run_dir)
+    config = agent.run_config
+    returns = evaluate(agent, config["env_id"], config.get("env_kwargs"), args.episodes, args.seed)
+    print(f"{config['algo']} on {config['env_id']}: mean reward {returns.mean():.3f} ± {returns.std():.3f} "
+          f"over {args.episodes} greedy episodes")
+    if args.write:
+        write_results(args.run_dir, returns, config["env_id"], args.seed)
+        write_model_card(args.run_dir)
+        print(f"updated {args.run_dir / 'results.json'} and the model card")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    from zoo.algorithms import ALGORITHMS
+    from zoo.envs import KNOWN_ENVS
+    from zoo.presets import PRESETS
+
+    print("Environments:")
+    for env_id, summary in KNOWN_ENVS.items():
+        print(f"  {env_id:<20} {summary}")
+    print("\nAlgorithms:")
+    for algo in ALGORITHMS.values():
+        print(f"  {algo.name:<20} {algo.summary}")
+    print("\nPresets (algorithm, environment: steps, hyperparameters):")
+    for (algo, env_id), p in PRESETS.items():
+        hyper = " ".join(f"{k}={v}" for k, v in p.get("hyperparameters", {}).items())
+        print(f"  {algo:<16} {env_id:<18} {p.get('steps', '-'):>8,}  {hyper}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""Making environments by id, with errors that say what to type instead."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+import gymnasium as gym
+
+import toy_envs  # noqa: F401  (registers toy/*)
+from zoo.errors import ZooError
+
+# Envs the zoo has agents and presets for; any other registered Gymnasium env id may still be tried.
+KNOWN_ENVS = {
+    "toy/Trap-v0": "three-state trap (exact values known)",
+    "toy/Slippery-v0": "four-outcome slippery move (exact values known)",
+    "toy/Loop-v0": "two-state loop, truncated by a time limit",
+    "FrozenLake-v1": "4x4 slippery lake, optimum success 0.74 in 100 steps",
+    "FrozenLake8x8-v1": "8x8 slippery lake",
+}
+
+
+def _import_plugins() -> None:
+    # ale_py registers ALE/* on import; it is optional here so tabular work never pays for it.
+    try:
+        import ale_py  # noqa: F401
+        gym.register_envs(ale_py)
+    except ImportError:
+        pass
+
+
+def make_env(env_id: str, env_kwargs: dict[str, Any] | None = None, render_mode: str | None = None) -> gym.Env:
+    """``gym.make`` with the zoo's plugins loaded; an unknown id or bad kwargs raise ZooError."""
+    if env_id not in gym.registry:
+        _import_plugins()
+    if env_id not in gym.registry:
+        close = difflib.get_close_matches(env_id, list(gym.registry), n=3, cutoff=0.6)
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        raise ZooError(f"unknown environment id {env_id!r}.{hint} Run `zoo list` to see the environments with agents.")
+    try:
+        return gym.make(env_id, render_mode=render_mode, **(env_kwargs or {}))
+    except TypeError as error:
+        raise ZooError(f"cannot make {env_id} with arguments {env_kwargs}: {error}") from error
+    except gym.error.Error as error:
+        raise ZooError(f"cannot make {env_id}: {error}") from error

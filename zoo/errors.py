@@ -1,0 +1,5 @@
+"""The one exception type the `zoo` command turns into a clear message and a non-zero exit."""
+
+
+class ZooError(Exception):
+    """An expected failure a user can act on: the message names the problem and what to do next."""

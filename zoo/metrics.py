@@ -1,0 +1,74 @@
+"""Training metrics: ``metrics.csv`` per episode, ``evaluations.csv`` per greedy evaluation, TensorBoard."""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+EPISODE_FIELDS = ("step", "episode", "episode_return", "episode_length", "loss", "epsilon", "steps_per_s", "wall_s")
+EVAL_FIELDS = ("step", "wall_s", "mean_reward", "std_reward", "n_episodes")
+
+
+class MetricsLogger:
+    """Appends rows to the run directory's CSV files and mirrors them as TensorBoard scalars.
+
+    TensorBoard tags are grouped as in CleanRL: ``charts/``, ``losses/``, ``eval/``.
+    """
+
+    def __init__(self, run_dir: Path, tensorboard: bool = True, tensorboard_every: int = 1) -> None:
+        self._episodes = open(run_dir / "metrics.csv", "w", newline="", encoding="utf-8")
+        self._evals = open(run_dir / "evaluations.csv", "w", newline="", encoding="utf-8")
+        self._episode_writer = csv.writer(self._episodes)
+        self._eval_writer = csv.writer(self._evals)
+        self._episode_writer.writerow(EPISODE_FIELDS)
+        self._eval_writer.writerow(EVAL_FIELDS)
+        # TensorBoard writes go through a locked queue: one per episode costs more than a tabular
+        # agent's learning, so scalars are written at most once per `tensorboard_every` steps.
+        self._tb_every, self._tb_next = max(1, tensorboard_every), 0
+        self._tb = None
+        if tensorboard:
+            from torch.utils.tensorboard import SummaryWriter  # imported late: it costs a second
+
+            self._tb = SummaryWriter(str(run_dir / "tensorboard"))
+
+    def episode(self, step: int, episode: int, ret: float, length: int, loss: float, epsilon: float,
+                steps_per_s: float, wall_s: float) -> None:
+        """Record one finished training episode."""
+        self._episode_writer.writerow((step, episode, f"{ret:.6g}", length, _fmt(loss), f"{epsilon:.4g}",
+                                       f"{steps_per_s:.1f}", f"{wall_s:.3f}"))
+        if self._tb is not None and step >= self._tb_next:
+            self._tb_next = step + self._tb_every
+            self._tb.add_scalar("charts/episodic_return", ret, step)
+            self._tb.add_scalar("charts/episodic_length", length, step)
+            self._tb.add_scalar("charts/epsilon", epsilon, step)
+            self._tb.add_scalar("charts/SPS", steps_per_s, step)
+            if not math.isnan(loss):
+                self._tb.add_scalar("losses/td_loss", loss, step)
+
+    def evaluation(self, step: int, wall_s: float, mean: float, std: float, n_episodes: int) -> None:
+        """Record one greedy evaluation."""
+        self._eval_writer.writerow((step, f"{wall_s:.3f}", f"{mean:.6g}", f"{std:.6g}", n_episodes))
+        self._evals.flush()
+        if self._tb is not None:
+            self._tb.add_scalar("eval/mean_reward", mean, step)
+
+    def close(self) -> None:
+        """Flush and close every output."""
+        self._episodes.close()
+        self._evals.close()
+        if self._tb is not None:
+            self._tb.close()
+
+
+def _fmt(value: float) -> str:
+    return "" if math.isnan(value) else f"{value:.6g}"
+
+
+def read_csv(path: Path) -> dict[str, list[float]]:
+    """Columns of a metrics CSV as float lists (empty cells become NaN)."""
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    if not rows:
+        return {}
+    return {k: [float(r[k]) if r[k] != "" else math.nan for r in rows] for k in rows[0]}

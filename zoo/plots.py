@@ -1,0 +1,47 @@
+"""``learning_curve.png``: episode returns (raw and smoothed) and greedy evaluations against steps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from zoo.atomic import atomic_path
+from zoo.metrics import read_csv
+
+
+def plot_learning_curve(run_dir: Path, title: str) -> Path:
+    """Draw the curve from ``metrics.csv`` and ``evaluations.csv`` into ``learning_curve.png``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    episodes = read_csv(run_dir / "metrics.csv")
+    evals = read_csv(run_dir / "evaluations.csv")
+    fig, ax = plt.subplots(figsize=(7, 4), dpi=100)
+    if episodes:
+        steps, returns = np.array(episodes["step"]), np.array(episodes["episode_return"])
+        if len(returns) <= 300:  # thousands of raw returns (FrozenLake's 0/1) would only paint a block
+            ax.plot(steps, returns, color="tab:blue", alpha=0.25, lw=0.8, label="episode return")
+        window = max(1, min(100, len(returns) // 10))
+        smooth = np.convolve(returns, np.ones(window) / window, mode="valid")
+        ax.plot(steps[window - 1:], smooth, color="tab:blue", lw=1.8, label=f"mean of last {window}")
+    if evals:
+        mean, std = np.array(evals["mean_reward"]), np.array(evals["std_reward"])
+        ax.errorbar(evals["step"], mean, yerr=std, color="tab:orange", marker="o", ms=4, capsize=3,
+                    label="greedy evaluation (mean ± std)")
+    if not episodes and not evals:
+        ax.text(0.5, 0.5, "no training episodes (exact planning)", ha="center", va="center", transform=ax.transAxes)
+    ax.set_xlabel("environment steps")
+    ax.set_ylabel("return")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    if episodes or evals:
+        ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    out = run_dir / "learning_curve.png"
+    with atomic_path(out) as tmp:
+        fig.savefig(tmp)
+    plt.close(fig)
+    return out

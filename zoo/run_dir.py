@@ -1,0 +1,179 @@
+"""The run directory: everything one trained agent is, laid out exactly like a Hub model repo.
+
+```
+model.safetensors   tables or weights; metadata names the format and its version
+config.json         algo, env id and kwargs, spaces, hyperparameters, versions
+results.json        greedy evaluation: mean_reward, std_reward, n_episodes
+metrics.csv         one row per training episode; evaluations.csv one per periodic evaluation
+learning_curve.png  replay.mp4  README.md (the model card)
+```
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from zoo.atomic import atomic_path, write_json, write_text
+from zoo.errors import ZooError
+
+FORMAT = "value-zoo"
+FORMAT_VERSION = 1
+LIBRARY_NAME = "value-zoo"
+REQUIRED_FILES = ("model.safetensors", "config.json")
+
+
+def versions() -> dict[str, str]:
+    """Versions of what produced a run, for config.json."""
+    import gymnasium
+    import zoo
+
+    return {"zoo": zoo.__version__, "python": platform.python_version(), "numpy": np.__version__,
+            "torch": torch.__version__, "gymnasium": gymnasium.__version__}
+
+
+def save_model(path: Path, tensors: dict[str, Any], algo: str) -> None:
+    """Write tables (numpy) or weights (torch) to ``model.safetensors`` atomically."""
+    as_torch = {k: (torch.from_numpy(np.ascontiguousarray(v)) if isinstance(v, np.ndarray) else v.contiguous())
+                for k, v in tensors.items()}
+    metadata = {"format": FORMAT, "format_version": str(FORMAT_VERSION), "algo": algo}
+    with atomic_path(path) as tmp:
+        save_file(as_torch, str(tmp), metadata=metadata)
+
+
+def load_model(path: Path) -> dict[str, torch.Tensor]:
+    """Read ``model.safetensors``; a missing, truncated or corrupt file raises ZooError naming it."""
+    if not path.is_file():
+        raise ZooError(f"{path} is missing: the run directory is incomplete. Retrain, or pull it again.")
+    try:
+        return load_file(str(path))
+    except (SafetensorError, OSError, ValueError, RuntimeError) as error:
+        raise ZooError(f"{path} is corrupt or truncated ({error}). Retrain, or pull it again from the Hub.") from error
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    """Read a JSON file of the run directory; missing or invalid files raise ZooError naming them."""
+    if not path.is_file():
+        raise ZooError(f"{path} is missing: the run directory is incomplete. Retrain, or pull it again.")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ZooError(f"{path} is not valid JSON ({error}). Retrain, or pull it again.") from error
+    if not isinstance(data, dict):
+        raise ZooError(f"{path} should hold a JSON object")
+    return data
+
+
+def check_run_dir(run_dir: Path) -> None:
+    """Raise ZooError unless ``run_dir`` is a directory with the files needed to load an agent."""
+    if not run_dir.is_dir():
+        raise ZooError(f"no run directory at {run_dir}. Train one with `zoo train ALGO ENV`, or give a path "
+                       "printed by `zoo train`.")
+    missing = [name for name in REQUIRED_FILES if not (run_dir / name).is_file()]
+    if missing:
+        raise ZooError(f"{run_dir} is not a complete run directory: {', '.join(missing)} missing. "
+                       "Retrain, or pull it again.")
+
+
+def write_results(run_dir: Path, returns: np.ndarray, env_id: str, seed: int) -> dict[str, Any]:
+    """Write ``results.json`` for a greedy evaluation and return its content."""
+    results = {
+        "mean_reward": float(np.mean(returns)), "std_reward": float(np.std(returns)), "n_episodes": int(len(returns)),
+        "greedy": True, "env_id": env_id, "eval_seed": seed,
+        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    write_json(run_dir / "results.json", results)
+    return results
+
+
+def model_card(config: dict[str, Any], results: dict[str, Any]) -> str:
+    """The README.md of a run: YAML front matter the Hub parses (model-index mean_reward) and a body."""
+    from huggingface_hub import EvalResult, ModelCard, ModelCardData
+
+    algo, env_id = config["algo"], config["env_id"]
+    name = f"{algo}-{env_id.replace('/', '-')}"
+    score = f"{results['mean_reward']:.2f} +/- {results['std_reward']:.2f}"
+    data = ModelCardData(
+        library_name=LIBRARY_NAME,
+        tags=["reinforcement-learning", "deep-reinforcement-learning", env_id, algo, LIBRARY_NAME],
+        model_name=name,
+        eval_results=[EvalResult(task_type="reinforcement-learning", task_name="reinforcement-learning",
+                                 dataset_type=env_id, dataset_name=env_id, metric_type="mean_reward",
+                                 metric_value=score)],
+    )
+    hyper = "\n".join(f"| `{k}` | `{v}` |" for k, v in config.get("hyperparameters", {}).items())
+    env_kwargs = config.get("env_kwargs") or {}
+    template = f"""---
+{{{{ card_data }}}}
+---
+
+# {algo} on {env_id}
+
+A **{algo}** agent for `{env_id}`{f" (env kwargs `{env_kwargs}`)" if env_kwargs else ""}, trained with
+value-zoo for {config.get("steps", 0):,} environment steps (seed {config.get("seed")}).
+
+Greedy evaluation over {results["n_episodes"]} episodes: **mean reward {score}**.
+
+## Play it
+
+```bash
+pip install value-zoo
+zoo pull REPO_ID        # into the Hugging Face cache
+zoo play REPO_ID --episodes 5 --video play.mp4
+```
+
+## Hyperparameters
+
+| name | value |
+|---|---|
+{hyper}
+
+## Learning curve
+
+![learning curve](learning_curve.png)
+
+## Replay
+
+<video controls src="replay.mp4"></video>
+"""
+    return ModelCard.from_template(data, template_str=template).content
+
+
+def write_model_card(run_dir: Path) -> None:
+    """(Re)generate ``README.md`` from ``config.json`` and ``results.json``."""
+    config = read_json(run_dir / "config.json")
+    results = read_json(run_dir / "results.json")
+    write_text(run_dir / "README.md", model_card(config, results))
+
+
+def load_agent(run_dir: Path):
+    """Build the agent a run directory describes and load its weights or tables."""
+    from zoo.algorithms import get_algorithm
+    from zoo.config import build_config
+
+    check_run_dir(run_dir)
+    config = read_json(run_dir / "config.json")
+    if config.get("format_version") != FORMAT_VERSION:
+        raise ZooError(f"{run_dir / 'config.json'} has format_version {config.get('format_version')!r}; "
+                       f"this zoo reads version {FORMAT_VERSION}. Upgrade value-zoo.")
+    try:
+        algorithm = get_algorithm(config["algo"])
+        hyper = config.get("hyperparameters", {})
+        spaces = config["spaces"]
+    except KeyError as error:
+        raise ZooError(f"{run_dir / 'config.json'} lacks the key {error}. Retrain, or pull it again.") from None
+    agent_config = build_config(algorithm.agent_class.Config, hyper)
+    agent = algorithm.agent_class(agent_config, spaces["observation"]["n"], spaces["action"]["n"],
+                                  seed=config.get("seed", 0))
+    state = load_model(run_dir / "model.safetensors")
+    agent.load_state_dict({k: v.numpy() for k, v in state.items()})
+    agent.run_config = config
+    return agent
