@@ -1,0 +1,117 @@
+"""The run directory: complete layout, a model card the Hub parses, round trips, bad files."""
+
+import json
+
+import imageio.v3 as iio
+import numpy as np
+import pytest
+from huggingface_hub import ModelCard
+from safetensors import safe_open
+
+import zoo
+from zoo.errors import ZooError
+from zoo.train import TrainSettings, train
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "q-learning-trap"
+    return train(TrainSettings("q-learning", "toy/Trap-v0", seed=3, out=out, eval_episodes=50))
+
+
+def test_layout_matches_design(run):
+    for name in ("model.safetensors", "config.json", "results.json", "metrics.csv", "evaluations.csv",
+                 "learning_curve.png", "replay.mp4", "README.md"):
+        assert (run / name).is_file(), name
+    assert (run / "learning_curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not list(run.parent.glob(".*tmp*")), "staging directory left behind"
+
+
+def test_config_results_and_safetensors_metadata(run):
+    config = json.loads((run / "config.json").read_text())
+    assert config["algo"] == "q-learning" and config["env_id"] == "toy/Trap-v0" and config["seed"] == 3
+    assert config["hyperparameters"]["gamma"] == 1.0 and config["spaces"]["action"] == {"type": "Discrete", "n": 2}
+    assert {"torch", "gymnasium", "numpy", "zoo"} <= set(config["versions"])
+    results = json.loads((run / "results.json").read_text())
+    assert results["mean_reward"] == 1.0 and results["std_reward"] == 0.0 and results["n_episodes"] == 50
+    with safe_open(run / "model.safetensors", "np") as f:
+        assert f.metadata()["format"] == "value-zoo" and f.metadata()["format_version"] == "1"
+        assert set(f.keys()) == {"q", "visits"}
+
+
+def test_metrics_csv_has_a_row_per_episode(run):
+    lines = (run / "metrics.csv").read_text().splitlines()
+    assert lines[0] == "step,episode,episode_return,episode_length,loss,epsilon,steps_per_s,wall_s"
+    episodes = [line.split(",") for line in lines[1:]]
+    assert len(episodes) > 1000  # 5000 steps of one- or two-step episodes
+    assert {float(e[2]) for e in episodes} <= {1.0, -18.0}
+
+
+def test_model_card_front_matter_parses_on_the_hub_side(run):
+    card = ModelCard.load(run / "README.md")
+    assert card.data.library_name == "value-zoo"
+    assert {"reinforcement-learning", "deep-reinforcement-learning", "toy/Trap-v0", "q-learning"} <= set(card.data.tags)
+    result = card.data.eval_results[0]
+    assert result.metric_type == "mean_reward" and result.metric_value == "1.00 +/- 0.00"
+    assert "learning_curve.png" in card.text and "replay.mp4" in card.text
+
+
+def test_replay_video_decodes_to_frames_of_the_mdp_picture(run):
+    frames = iio.imread(run / "replay.mp4")
+    assert frames.ndim == 4 and frames.shape[1:] == (240, 320, 3) and len(frames) >= 3
+
+
+def test_save_load_round_trip_gives_identical_values_and_actions(run, tmp_path):
+    agent = zoo.load(run)
+    states = np.arange(4)
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(run, copy)
+    again = zoo.load(copy)
+    np.testing.assert_array_equal(agent.q_values(states), again.q_values(states))
+    np.testing.assert_array_equal(agent.act(states), again.act(states))
+    assert again.act(0) == 0  # right: the trap is learned
+
+
+def test_corrupt_or_missing_files_give_clear_errors(run, tmp_path):
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(run, broken)
+    data = (broken / "model.safetensors").read_bytes()
+    (broken / "model.safetensors").write_bytes(data[: len(data) // 2])
+    with pytest.raises(ZooError, match="model.safetensors is corrupt or truncated"):
+        zoo.load(broken)
+    (broken / "config.json").unlink()
+    with pytest.raises(ZooError, match="config.json missing"):
+        zoo.load(broken)
+    with pytest.raises(ZooError, match="no run directory"):
+        zoo.load(tmp_path / "nothing-here")
+
+
+def test_loading_tables_for_another_env_names_the_mismatch(run, tmp_path):
+    import shutil
+
+    other = tmp_path / "other"
+    shutil.copytree(run, other)
+    config = json.loads((other / "config.json").read_text())
+    config["spaces"]["observation"]["n"] = 16
+    (other / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ZooError, match="another environment"):
+        zoo.load(other)
+
+
+def test_existing_run_directory_is_kept_unless_forced(run):
+    before = {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()}
+    with pytest.raises(ZooError, match="already exists.*--force"):
+        train(TrainSettings("q-learning", "toy/Trap-v0", seed=3, out=run))
+    assert {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()} == before
+
+
+def test_failed_forced_run_leaves_the_old_directory_intact(run):
+    before = {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()}
+    with pytest.raises(ZooError):
+        train(TrainSettings("q-learning", "toy/Trap-v0", seed=3, out=run, force=True,
+                            env_kwargs={"no_such_argument": 1}))
+    assert {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()} == before
