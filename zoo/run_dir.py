@@ -122,12 +122,17 @@ value-zoo for {config.get("steps", 0):,} environment steps (seed {config.get("se
 
 Greedy evaluation over {results["n_episodes"]} episodes: **mean reward {score}**.
 
-## Play it
+## Use it
 
 ```bash
 pip install value-zoo
-zoo pull REPO_ID        # into the Hugging Face cache
-zoo play REPO_ID --episodes 5 --video play.mp4
+zoo eval RUN_DIR --episodes 100      # RUN_DIR: this folder
+```
+
+```python
+import zoo
+agent = zoo.load("RUN_DIR")
+action = agent.act(observation)      # greedy; agent.q_values(observation) gives Q(s, ·)
 ```
 
 ## Hyperparameters
