@@ -10,19 +10,21 @@
 
 from gymnasium.envs.registration import register, registry
 
+from toy_envs.baird import BairdEnv
 from toy_envs.loop import LoopEnv
 from toy_envs.slippery import SlipperyEnv
 from toy_envs.tabular_mdp import TabularMDPEnv
 from toy_envs.trap import TrapEnv
 
-__all__ = ["TabularMDPEnv", "TrapEnv", "SlipperyEnv", "LoopEnv", "ENV_IDS"]
+__all__ = ["TabularMDPEnv", "TrapEnv", "SlipperyEnv", "LoopEnv", "BairdEnv", "ENV_IDS"]
 
-ENV_IDS = ("toy/Trap-v0", "toy/Slippery-v0", "toy/Loop-v0")
+ENV_IDS = ("toy/Trap-v0", "toy/Slippery-v0", "toy/Loop-v0", "toy/Baird-v0")
 
 _ENTRY_POINTS = {
     "toy/Trap-v0": ("toy_envs.trap:TrapEnv", None),
     "toy/Slippery-v0": ("toy_envs.slippery:SlipperyEnv", None),
     "toy/Loop-v0": ("toy_envs.loop:LoopEnv", 100),
+    "toy/Baird-v0": ("toy_envs.baird:BairdEnv", 1000),
 }
 
 for _env_id, (_entry_point, _limit) in _ENTRY_POINTS.items():

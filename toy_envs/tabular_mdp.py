@@ -31,6 +31,7 @@ class TabularMDPEnv(gym.Env[int, int]):
         positions: list[tuple[float, float]],
         edges: list[Edge],
         render_mode: str | None = None,
+        start_probs: np.ndarray | None = None,
     ) -> None:
         n_states, n_actions = len(P), len(action_names)
         for s in range(n_states):
@@ -42,6 +43,7 @@ class TabularMDPEnv(gym.Env[int, int]):
             raise ValueError(f"render_mode {render_mode!r} is not one of {self.metadata['render_modes']}")
         self.P = P
         self.start_state = start_state
+        self._start_cumulative = None if start_probs is None else np.cumsum(start_probs)
         self.action_names = tuple(action_names)
         self.observation_space = spaces.Discrete(n_states)
         self.action_space = spaces.Discrete(n_actions)
@@ -59,6 +61,8 @@ class TabularMDPEnv(gym.Env[int, int]):
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[int, dict]:
         super().reset(seed=seed)
         self.s = self.start_state
+        if self._start_cumulative is not None:
+            self.s = int(np.searchsorted(self._start_cumulative, self.np_random.random(), side="right"))
         self._last, self._return, self._steps = None, 0.0, 0
         return int(self.s), {"prob": 1.0}
 

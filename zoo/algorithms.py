@@ -6,9 +6,12 @@ from dataclasses import dataclass
 
 import gymnasium as gym
 
+from zoo.agents.dqn import DQNAgent
 from zoo.agents.planner import PlannerAgent
 from zoo.agents.q_iteration import QIterationAgent
 from zoo.agents.q_learning import QLearningAgent
+from zoo.agents.reinforce import ReinforceAgent
+from zoo.agents.td0 import TD0Agent
 from zoo.agents.value_iteration import ValueIterationAgent
 from zoo.errors import ZooError
 
@@ -30,6 +33,9 @@ ALGORITHMS: dict[str, Algorithm] = {
         Algorithm("value-iteration", ValueIterationAgent, "value iteration on a model learned from steps", True),
         Algorithm("q-iteration", QIterationAgent, "Q-iteration on a model learned from steps", True),
         Algorithm("q-learning", QLearningAgent, "tabular Q-learning with α-blended updates", True),
+        Algorithm("reinforce", ReinforceAgent, "REINFORCE policy gradient with optional baseline", False),
+        Algorithm("td0", TD0Agent, "semi-gradient TD(0) prediction of the random policy's value", False),
+        Algorithm("dqn", DQNAgent, "DQN with Double, Dueling, n-step, Polyak/hard targets (MLP or Nature CNN)", False),
     )
 }
 
@@ -51,6 +57,8 @@ def check_fits(algorithm: Algorithm, env: gym.Env, env_id: str) -> None:
             f"observations {describe(obs_space)} and actions {describe(act_space)}. "
             "Use a deep agent (`zoo list`) for this env."
         )
+    if not algorithm.tabular and not isinstance(act_space, gym.spaces.Discrete):
+        raise ZooError(f"{algorithm.name} needs discrete actions, but {env_id} has actions {describe(act_space)}")
 
 
 def describe(space: gym.Space) -> str:
@@ -58,3 +66,10 @@ def describe(space: gym.Space) -> str:
     if isinstance(space, gym.spaces.Discrete):
         return f"Discrete({space.n})"
     return f"{type(space).__name__}(shape={space.shape})"
+
+
+def space_desc(space: gym.Space) -> dict:
+    """A JSON description of a space for config.json; agents are rebuilt from it."""
+    if isinstance(space, gym.spaces.Discrete):
+        return {"type": "Discrete", "n": int(space.n)}
+    return {"type": type(space).__name__, "shape": list(space.shape or ()), "dtype": str(space.dtype)}

@@ -16,9 +16,10 @@ import textwrap
 from pathlib import Path
 from typing import Any, Sequence
 
-from zoo.errors import ZooError
+from zoo.errors import Interrupted, ZooError
 
 EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130
 
 
 def field_docs(config_class: type) -> dict[str, str]:
@@ -81,8 +82,8 @@ def build_parser(algo: str | None = None) -> argparse.ArgumentParser:
                     "Hyperparameters start from the tuned preset for (ALGO, ENV), if any (`zoo list`).",
         epilog=None if algo in ALGORITHMS else
         "Give ALGO before --help to see its hyperparameter flags, e.g. `zoo train q-learning FrozenLake-v1 --help`.")
-    train.add_argument("algo", metavar="ALGO", help=f"algorithm: {', '.join(ALGORITHMS)}")
-    train.add_argument("env_id", metavar="ENV", help="Gymnasium env id, e.g. toy/Trap-v0 or FrozenLake-v1")
+    train.add_argument("algo", metavar="ALGO", nargs="?", help=f"algorithm: {', '.join(ALGORITHMS)}")
+    train.add_argument("env_id", metavar="ENV", nargs="?", help="Gymnasium env id, e.g. toy/Trap-v0 or CartPole-v1")
     train.add_argument("--seed", type=int, default=0, help="seed for the env, the agent and numpy (default: 0)")
     train.add_argument("--steps", type=int, default=None, help="environment steps to train for (default: the preset's)")
     train.add_argument("--out", type=Path, default=None, help="run directory (default: runs/<algo>-<env>-<seed>)")
@@ -97,6 +98,10 @@ def build_parser(algo: str | None = None) -> argparse.ArgumentParser:
     train.add_argument("--no-tensorboard", dest="tensorboard", action="store_false", help="skip TensorBoard logs")
     train.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                        help="show a progress bar (default: when stderr is a terminal)")
+    train.add_argument("--device", default="cpu", help="torch device for deep agents: cpu or cuda (default: cpu)")
+    train.add_argument("--resume", type=Path, default=None, metavar="RUN_DIR",
+                       help="continue a deep agent's run from its checkpoint (weights, optimiser, counters, ε); "
+                            "ALGO and ENV come from the run, --steps sets the new total")
     if algo in ALGORITHMS:
         _add_hyperparameters(train, algo)
 
@@ -125,23 +130,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser(_algo_in(argv)).parse_args(argv)
     try:
         return {"train": _train, "eval": _eval, "list": _list}[args.command](args)
+    except Interrupted as stopped:
+        print(f"zoo: {stopped}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except ZooError as error:
         print(f"zoo: error: {error}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("zoo: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 def _train(args: argparse.Namespace) -> int:
-    from zoo.train import TrainSettings, train
+    from zoo.train import TrainSettings, resume_settings, train
 
     hyper = {k[3:]: v for k, v in vars(args).items() if k.startswith("hp_")}
+    if args.resume is not None:
+        from zoo.run_dir import check_run_dir
+
+        check_run_dir(args.resume)
+        out = train(resume_settings(args.resume, steps=args.steps, eval_every=args.eval_every,
+                                    eval_episodes=args.eval_episodes, video=args.video,
+                                    tensorboard=args.tensorboard, progress=args.progress, device=args.device))
+        return _report(out)
+    if args.algo is None or args.env_id is None:
+        raise ZooError("give ALGO and ENV (e.g. `zoo train dqn CartPole-v1`), or --resume RUN_DIR")
     out = train(TrainSettings(
         algo=args.algo, env_id=args.env_id, seed=args.seed, steps=args.steps, out=args.out,
         hyperparameters=hyper, env_kwargs=dict(args.env_kwarg), eval_every=args.eval_every,
         eval_episodes=args.eval_episodes, video=args.video, tensorboard=args.tensorboard, force=args.force,
-        progress=args.progress))
+        progress=args.progress, device=args.device))
+    return _report(out)
+
+
+def _report(out: Path) -> int:
     results = json.loads((out / "results.json").read_text())
     print(f"mean reward {results['mean_reward']:.3f} ± {results['std_reward']:.3f} "
           f"over {results['n_episodes']} greedy episodes")
@@ -182,7 +204,7 @@ def _list(args: argparse.Namespace) -> int:
     print("\nPresets (algorithm, environment: steps, hyperparameters):")
     for (algo, env_id), p in PRESETS.items():
         hyper = " ".join(f"{k}={v}" for k, v in p.get("hyperparameters", {}).items())
-        print(f"  {algo:<16} {env_id:<18} {p.get('steps', '-'):>8,}  {hyper}")
+        print(f"  {algo:<16} {env_id:<18} {p.get('steps', '-'):>10,}  {hyper}")
     return 0
 
 

@@ -7,7 +7,7 @@ import math
 from pathlib import Path
 
 EPISODE_FIELDS = ("step", "episode", "episode_return", "episode_length", "loss", "epsilon", "steps_per_s", "wall_s")
-EVAL_FIELDS = ("step", "wall_s", "mean_reward", "std_reward", "n_episodes")
+EVAL_FIELDS = ("step", "wall_s", "mean_reward", "std_reward", "n_episodes", "train_s")
 
 
 class MetricsLogger:
@@ -16,13 +16,18 @@ class MetricsLogger:
     TensorBoard tags are grouped as in CleanRL: ``charts/``, ``losses/``, ``eval/``.
     """
 
-    def __init__(self, run_dir: Path, tensorboard: bool = True, tensorboard_every: int = 1) -> None:
-        self._episodes = open(run_dir / "metrics.csv", "w", newline="", encoding="utf-8")
-        self._evals = open(run_dir / "evaluations.csv", "w", newline="", encoding="utf-8")
+    def __init__(self, run_dir: Path, tensorboard: bool = True, tensorboard_every: int = 1, append: bool = False) -> None:
+        mode = "a" if append else "w"
+        header_episodes = not (append and (run_dir / "metrics.csv").exists())
+        header_evals = not (append and (run_dir / "evaluations.csv").exists())
+        self._episodes = open(run_dir / "metrics.csv", mode, newline="", encoding="utf-8")
+        self._evals = open(run_dir / "evaluations.csv", mode, newline="", encoding="utf-8")
         self._episode_writer = csv.writer(self._episodes)
         self._eval_writer = csv.writer(self._evals)
-        self._episode_writer.writerow(EPISODE_FIELDS)
-        self._eval_writer.writerow(EVAL_FIELDS)
+        if header_episodes:
+            self._episode_writer.writerow(EPISODE_FIELDS)
+        if header_evals:
+            self._eval_writer.writerow(EVAL_FIELDS)
         # TensorBoard writes go through a locked queue: one per episode costs more than a tabular
         # agent's learning, so scalars are written at most once per `tensorboard_every` steps.
         self._tb_every, self._tb_next = max(1, tensorboard_every), 0
@@ -46,9 +51,9 @@ class MetricsLogger:
             if not math.isnan(loss):
                 self._tb.add_scalar("losses/td_loss", loss, step)
 
-    def evaluation(self, step: int, wall_s: float, mean: float, std: float, n_episodes: int) -> None:
-        """Record one greedy evaluation."""
-        self._eval_writer.writerow((step, f"{wall_s:.3f}", f"{mean:.6g}", f"{std:.6g}", n_episodes))
+    def evaluation(self, step: int, wall_s: float, mean: float, std: float, n_episodes: int, train_s: float) -> None:
+        """Record one greedy evaluation (``train_s``: wall time so far minus time spent evaluating)."""
+        self._eval_writer.writerow((step, f"{wall_s:.3f}", f"{mean:.6g}", f"{std:.6g}", n_episodes, f"{train_s:.3f}"))
         self._evals.flush()
         if self._tb is not None:
             self._tb.add_scalar("eval/mean_reward", mean, step)

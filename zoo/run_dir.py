@@ -159,8 +159,11 @@ def write_model_card(run_dir: Path) -> None:
     write_text(run_dir / "README.md", model_card(config, results))
 
 
-def load_agent(run_dir: Path):
-    """Build the agent a run directory describes and load its weights or tables."""
+def load_agent(run_dir: Path, device: str = "cpu", env_id: str | None = None):
+    """Build the agent a run directory describes and load its weights or tables.
+
+    With ``env_id``, check first that the agent fits that env's spaces; a mismatch names both envs.
+    """
     from zoo.algorithms import get_algorithm
     from zoo.config import build_config
 
@@ -175,10 +178,29 @@ def load_agent(run_dir: Path):
         spaces = config["spaces"]
     except KeyError as error:
         raise ZooError(f"{run_dir / 'config.json'} lacks the key {error}. Retrain, or pull it again.") from None
+    if env_id is not None and env_id != config.get("env_id"):
+        _check_env_fits(run_dir, config, env_id)
     agent_config = build_config(algorithm.agent_class.Config, hyper)
-    agent = algorithm.agent_class(agent_config, spaces["observation"]["n"], spaces["action"]["n"],
-                                  seed=config.get("seed", 0))
+    agent = algorithm.agent_class.create(agent_config, spaces["observation"], spaces["action"],
+                                         seed=config.get("seed", 0), device=device)
     state = load_model(run_dir / "model.safetensors")
-    agent.load_state_dict({k: v.numpy() for k, v in state.items()})
+    agent.load_state_dict({k: v.numpy() for k, v in state.items()} if algorithm.tabular else state)
     agent.run_config = config
     return agent
+
+
+def _check_env_fits(run_dir: Path, config: dict[str, Any], env_id: str) -> None:
+    from zoo.algorithms import space_desc
+    from zoo.envs import make_env
+
+    env = make_env(env_id)
+    wanted = {"observation": space_desc(env.observation_space), "action": space_desc(env.action_space)}
+    env.close()
+    if wanted != config["spaces"]:
+        def show(spaces: dict) -> str:
+            obs, act = spaces["observation"], spaces["action"]
+            o = f"{obs['type']}({obs['n']})" if "n" in obs else f"{obs['type']}{tuple(obs['shape'])} {obs.get('dtype', '')}"
+            return f"observations {o.strip()}, {act.get('n', '?')} actions"
+
+        raise ZooError(f"{run_dir} holds a {config['algo']} agent trained on {config['env_id']} ({show(config['spaces'])}), "
+                       f"but {env_id} has {show(wanted)}. Use an agent trained on {env_id}.")

@@ -1,29 +1,37 @@
-"""Train an agent and write its run directory: the one entry point behind `zoo train`."""
+"""Train an agent and write its run directory: the one entry point behind `zoo train`.
+
+Each agent's ``learn(run)`` owns its interaction loop; the ``Run`` here gives it environments, counts
+episodes, shows progress, evaluates greedily now and then (keeping the best weights as
+``model.safetensors``), writes checkpoints, and turns Ctrl-C into a clean stop with a checkpoint.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import shutil
+import signal
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import gymnasium as gym
+import numpy as np
 from tqdm.auto import tqdm
 
-from zoo.algorithms import check_fits, get_algorithm
+from zoo.algorithms import check_fits, get_algorithm, space_desc
 from zoo.atomic import replace_directory, write_json
+from zoo.checkpoint import load_checkpoint, save_checkpoint
 from zoo.config import build_config
-from zoo.envs import make_env
-from zoo.errors import ZooError
+from zoo.envs import make_env, make_vec_env
+from zoo.errors import Interrupted, ZooError
 from zoo.evaluate import evaluate
 from zoo.metrics import MetricsLogger
 from zoo.plots import plot_learning_curve
 from zoo.presets import DEFAULT_STEPS, preset
-from zoo.run_dir import FORMAT_VERSION, save_model, versions, write_model_card, write_results
+from zoo.run_dir import FORMAT_VERSION, read_json, save_model, versions, write_model_card, write_results
 from zoo.video import record_video
 
 
@@ -36,7 +44,7 @@ class TrainSettings:
     env_id: str
     """Gymnasium environment id"""
     seed: int = 0
-    """seeds the env, the agent and numpy: the same seed gives the same run"""
+    """seeds the env, the agent, numpy and torch: the same seed gives the same run on CPU"""
     steps: int | None = None
     """environment steps to train for (default: the preset's)"""
     out: Path | None = None
@@ -49,6 +57,8 @@ class TrainSettings:
     """steps between greedy evaluations during training (default: a tenth of the run; 0 = none)"""
     eval_episodes: int | None = None
     """episodes of the final greedy evaluation (default 1000 for tabular agents, else 100)"""
+    periodic_eval_episodes: int | None = None
+    """episodes of each evaluation during training (default 100 for tabular agents, else 10)"""
     video: bool = True
     """record replay.mp4"""
     tensorboard: bool = True
@@ -57,11 +67,122 @@ class TrainSettings:
     """replace an existing run directory"""
     progress: bool | None = None
     """show a progress bar (default: when stderr is a terminal)"""
+    device: str = "cpu"
+    """torch device of deep agents: cpu or cuda"""
+    resume: bool = False
+    """continue the run in ``out`` from its checkpoint"""
 
 
 def default_run_dir(algo: str, env_id: str, seed: int) -> Path:
     """``runs/<algo>-<env>-<seed>`` with the env id's namespace slash made safe."""
     return Path("runs") / f"{algo}-{env_id.replace('/', '-')}-{seed}"
+
+
+def resume_settings(run_dir: Path, steps: int | None = None, **overrides: Any) -> TrainSettings:
+    """Settings that continue ``run_dir`` (its algo, env, seed, hyperparameters) up to ``steps`` in all."""
+    if not (run_dir / "checkpoint.json").is_file():
+        raise ZooError(f"{run_dir} has no checkpoint to resume from (checkpoint.json missing). "
+                       "Only deep agents write checkpoints; train again instead.")
+    config = read_json(run_dir / "config.json")
+    return TrainSettings(algo=config["algo"], env_id=config["env_id"], seed=config["seed"],
+                         steps=steps if steps is not None else config["steps"], out=run_dir,
+                         hyperparameters=config["hyperparameters"], env_kwargs=config.get("env_kwargs") or {},
+                         resume=True, **overrides)
+
+
+class Run:
+    """The services an agent's ``learn`` loop uses; see the module docstring."""
+
+    def __init__(self, s: TrainSettings, staging: Path, total_steps: int, eval_every: int, eval_episodes: int,
+                 run_config: dict[str, Any], logger: MetricsLogger, best: float) -> None:
+        self.settings, self.seed, self.total_steps = s, s.seed, total_steps
+        self.staging, self.run_config, self.logger = staging, run_config, logger
+        self.eval_every, self.eval_episodes = eval_every, eval_episodes
+        self.best = best
+        self.stop_requested = False
+        self.episodes = 0
+        self.start = time.perf_counter()
+        self.eval_seconds = 0.0  # wall time spent evaluating, so steps/s counts learning only
+        self._next_eval = eval_every
+        self.last_eval_step = -1
+        self._returns: np.ndarray | None = None
+        self._lengths: np.ndarray | None = None
+        self._steps_at_start = 0
+        self._bar: tqdm | None = None
+
+    # -- environments ----------------------------------------------------------------------------------
+    def make_env(self):
+        """One env for single-stream agents (tabular)."""
+        return make_env(self.settings.env_id, self.settings.env_kwargs)
+
+    def make_envs(self, num_envs: int):
+        """A vector of ``num_envs`` envs with next-step autoreset."""
+        return make_vec_env(self.settings.env_id, num_envs, self.settings.env_kwargs)
+
+    # -- bookkeeping -----------------------------------------------------------------------------------
+    def begin(self, agent) -> None:
+        self._steps_at_start = agent.steps_done
+        self._next_eval = (agent.steps_done // self.eval_every + 1) * self.eval_every if self.eval_every else 0
+        show = self.settings.progress
+        self._bar = tqdm(total=self.total_steps, initial=agent.steps_done, unit="step", desc=self.settings.algo,
+                         disable=(not show) if show is not None else None, mininterval=0.5, smoothing=0.05)
+
+    def end(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+    def steps_per_second(self, agent) -> float:
+        learning = time.perf_counter() - self.start - self.eval_seconds
+        return (agent.steps_done - self._steps_at_start) / max(learning, 1e-9)
+
+    def episode(self, agent, ret: float, length: int) -> None:
+        """Log one finished training episode."""
+        self.episodes += 1
+        self.logger.episode(agent.steps_done, self.episodes, ret, length, agent.last_loss, agent.epsilon(),
+                            self.steps_per_second(agent), time.perf_counter() - self.start)
+        if self._bar is not None:
+            self._bar.set_postfix(ret=f"{ret:.3g}", eps=f"{agent.epsilon():.2f}", best=f"{self.best:.3g}", refresh=False)
+
+    def record_step(self, rewards, done, valid, agent) -> None:
+        """Track returns of a vector of envs (``valid`` masks the reset steps of next-step autoreset)."""
+        if self._returns is None:
+            self._returns, self._lengths = np.zeros(len(rewards)), np.zeros(len(rewards), dtype=np.int64)
+        self._returns += np.where(valid, rewards, 0.0)
+        self._lengths += valid
+        for i in np.flatnonzero(done & valid):
+            self.episode(agent, float(self._returns[i]), int(self._lengths[i]))
+            self._returns[i], self._lengths[i] = 0.0, 0
+
+    def after_step(self, agent) -> None:
+        """Progress, and a greedy evaluation when one is due."""
+        if self._bar is not None:
+            self._bar.update(agent.steps_done - self._bar.n)
+        if self._next_eval and agent.steps_done >= self._next_eval:
+            self._next_eval += self.eval_every
+            self.evaluate(agent)
+
+    def evaluate(self, agent) -> float:
+        """Greedy evaluation; better than the best so far saves ``model.safetensors``; also checkpoints."""
+        started = time.perf_counter()
+        self.last_eval_step = agent.steps_done
+        agent.finish()
+        returns = evaluate(agent, self.settings.env_id, self.settings.env_kwargs, self.eval_episodes,
+                           seed=self.seed + 10_000 + agent.steps_done)
+        mean = float(returns.mean())
+        now = time.perf_counter()
+        self.logger.evaluation(agent.steps_done, now - self.start, mean, float(returns.std()), len(returns),
+                               started - self.start - self.eval_seconds)
+        if mean >= self.best or not (self.staging / "model.safetensors").exists():
+            self.best = mean
+            save_model(self.staging / "model.safetensors", agent.state_dict(), self.settings.algo)
+        self.checkpoint(agent)
+        self.eval_seconds += time.perf_counter() - started
+        return mean
+
+    def checkpoint(self, agent) -> None:
+        """Write what ``--resume`` needs (deep agents only)."""
+        if hasattr(agent, "training_state"):
+            save_checkpoint(self.staging, agent, {"best_eval": self.best, "episodes": self.episodes})
 
 
 def train(settings: TrainSettings) -> Path:
@@ -77,91 +198,102 @@ def train(settings: TrainSettings) -> Path:
     if steps < 0:
         raise ZooError(f"--steps must not be negative (got {steps})")
     config = build_config(algorithm.agent_class.Config, {**chosen.get("hyperparameters", {}), **s.hyperparameters})
+    if s.device not in ("cpu", "cuda") and not s.device.startswith("cuda:"):
+        raise ZooError(f"--device {s.device!r}: choose cpu or cuda")
+    if s.device.startswith("cuda"):
+        import torch
+
+        if not torch.cuda.is_available():
+            raise ZooError("--device cuda was asked for, but torch sees no CUDA GPU here; use --device cpu")
     env = make_env(s.env_id, s.env_kwargs)
     check_fits(algorithm, env, s.env_id)
+    obs_desc, act_desc = space_desc(env.observation_space), space_desc(env.action_space)
+    env.close()
     out = Path(s.out) if s.out is not None else default_run_dir(s.algo, s.env_id, s.seed)
-    if out.exists() and not s.force:
-        raise ZooError(f"{out} already exists. Pass --force to replace it, or --out to choose another directory.")
-    eval_episodes = s.eval_episodes if s.eval_episodes is not None else (1000 if algorithm.tabular else 100)
+    if out.exists() and not (s.force or s.resume):
+        raise ZooError(f"{out} already exists. Pass --force to replace it, --resume to continue it, "
+                       "or --out to choose another directory.")
+    eval_episodes = s.eval_episodes if s.eval_episodes is not None else chosen.get(
+        "eval_episodes", 1000 if algorithm.tabular else 100)
     if eval_episodes < 1:
         raise ZooError(f"--eval-episodes must be at least 1 (got {eval_episodes})")
-    eval_every = s.eval_every if s.eval_every is not None else max(steps // 10, 1)
+    eval_every = s.eval_every if s.eval_every is not None else chosen.get("eval_every", max(steps // 10, 1))
+    agent = algorithm.agent_class.create(config, obs_desc, act_desc, seed=s.seed, device=s.device)
 
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
+    best = -float("inf")
+    if s.resume:
+        shutil.copytree(out, staging)
+        best = load_checkpoint(staging, agent).get("best_eval", best)
+    else:
+        staging.mkdir()
+    run_config = {
+        "format_version": FORMAT_VERSION, "algo": s.algo, "env_id": s.env_id, "env_kwargs": s.env_kwargs,
+        "seed": s.seed, "steps": steps, "spaces": {"observation": obs_desc, "action": act_desc},
+        "hyperparameters": dataclasses.asdict(config), "versions": versions(),
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    previous_sigint = signal.getsignal(signal.SIGINT)
     try:
-        agent = algorithm.agent_class(config, env.observation_space.n, env.action_space.n, seed=s.seed)
-        logger = MetricsLogger(staging, tensorboard=s.tensorboard, tensorboard_every=steps // 2000)
+        logger = MetricsLogger(staging, tensorboard=s.tensorboard, tensorboard_every=steps // 2000, append=s.resume)
+        periodic = s.periodic_eval_episodes or min(eval_episodes, 100 if algorithm.tabular else 10)
+        run = Run(s, staging, steps, eval_every, periodic, run_config, logger, best)
+        _handle_ctrl_c(run, previous_sigint)
         try:
-            _learn(agent, env, steps, s, logger, eval_every, min(eval_episodes, 100))
+            run.begin(agent)
+            agent.learn(run)
+            agent.finish()
+            if not run.stop_requested and not algorithm.tabular and run.last_eval_step != agent.steps_done:
+                run.evaluate(agent)  # the final weights compete with the best so far
         finally:
+            run.end()
             logger.close()
-        returns = evaluate(agent, s.env_id, s.env_kwargs, eval_episodes, seed=s.seed + 10_000)
-        run_config = {
-            "format_version": FORMAT_VERSION, "algo": s.algo, "env_id": s.env_id, "env_kwargs": s.env_kwargs,
-            "seed": s.seed, "steps": steps,
-            "spaces": {"observation": _space(env.observation_space), "action": _space(env.action_space)},
-            "hyperparameters": dataclasses.asdict(config), "versions": versions(),
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        }
-        save_model(staging / "model.safetensors", agent.state_dict(), s.algo)
+            signal.signal(signal.SIGINT, previous_sigint)
         write_json(staging / "config.json", run_config)
+        if run.stop_requested:
+            run.checkpoint(agent)
+            if not (staging / "model.safetensors").exists():
+                save_model(staging / "model.safetensors", agent.state_dict(), s.algo)
+            replace_directory(staging, out)
+            raise Interrupted(f"interrupted at step {agent.steps_done:,}; checkpoint saved in {out}. "
+                              f"Continue with: zoo train --resume {out}")
+        if algorithm.tabular or not (staging / "model.safetensors").exists():
+            save_model(staging / "model.safetensors", agent.state_dict(), s.algo)
+        best_agent = _load_best(staging, algorithm, config, obs_desc, act_desc, s)
+        returns = evaluate(best_agent, s.env_id, s.env_kwargs, eval_episodes, seed=s.seed + 10_000)
         write_results(staging, returns, s.env_id, seed=s.seed + 10_000)
         plot_learning_curve(staging, f"{s.algo} on {s.env_id} (seed {s.seed})")
         if s.video:
-            record_video(agent, s.env_id, s.env_kwargs, staging / "replay.mp4", seed=s.seed + 20_000)
+            record_video(best_agent, s.env_id, s.env_kwargs, staging / "replay.mp4", seed=s.seed + 20_000)
         write_model_card(staging)
         replace_directory(staging, out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-        env.close()
     return out
 
 
-def _learn(agent, env: gym.Env, steps: int, s: TrainSettings, logger: MetricsLogger, eval_every: int,
-           eval_episodes: int) -> None:
-    """The interaction loop: ε-greedy steps, one ``observe`` per transition, periodic greedy evaluation."""
-    env.action_space.seed(s.seed)
-    agent.prepare(env)
-    obs, _ = env.reset(seed=s.seed)
-    start = time.perf_counter()
-    episode, episode_return, episode_length = 0, 0.0, 0
-    show = s.progress if s.progress is not None else None  # tqdm's None: only on a terminal
-    with tqdm(total=steps, disable=not show if show is not None else None, unit="step", desc=s.algo,
-              mininterval=0.5) as bar:
-        for step in range(1, steps + 1):
-            action = agent.act(obs, explore=True)
-            next_obs, reward, terminated, truncated, _ = env.step(action)
-            # Truncation (a time limit) is not termination: the agent still bootstraps from next_obs.
-            agent.observe(obs, action, float(reward), next_obs, terminated)
-            episode_return += float(reward)
-            episode_length += 1
-            if terminated or truncated:
-                episode += 1
-                wall = time.perf_counter() - start
-                logger.episode(step, episode, episode_return, episode_length, agent.last_loss, agent.epsilon(),
-                               step / max(wall, 1e-9), wall)
-                bar.set_postfix(ret=f"{episode_return:.3g}", eps=f"{agent.epsilon():.2f}", refresh=False)
-                obs, _ = env.reset()
-                episode_return, episode_length = 0.0, 0
-            else:
-                obs = next_obs
-            if eval_every and step % eval_every == 0:
-                _evaluate_during_training(agent, s, logger, step, start, eval_episodes)
-            bar.update(1)
-    agent.finish()
+def _load_best(staging: Path, algorithm, config, obs_desc, act_desc, s: TrainSettings):
+    from zoo.run_dir import load_model
+
+    agent = algorithm.agent_class.create(config, obs_desc, act_desc, seed=s.seed, device=s.device)
+    state = load_model(staging / "model.safetensors")
+    agent.load_state_dict(state if not algorithm.tabular else {k: v.numpy() for k, v in state.items()})
+    return agent
 
 
-def _evaluate_during_training(agent, s: TrainSettings, logger: MetricsLogger, step: int, start: float,
-                              episodes: int) -> None:
-    agent.finish()  # model-based agents plan on everything seen so far before being judged
-    returns = evaluate(agent, s.env_id, s.env_kwargs, episodes, seed=s.seed + 10_000 + step)
-    logger.evaluation(step, time.perf_counter() - start, float(returns.mean()), float(returns.std()), episodes)
+def _handle_ctrl_c(run: Run, previous) -> None:
+    """First Ctrl-C: stop at the next step and save a checkpoint. Second: stop at once."""
 
+    def handler(signum, frame):
+        if run.stop_requested:
+            signal.signal(signal.SIGINT, previous)
+            raise KeyboardInterrupt
+        run.stop_requested = True
+        print("\nzoo: stopping after this step and saving a checkpoint (Ctrl-C again to abort)", flush=True)
 
-def _space(space: gym.Space) -> dict[str, Any]:
-    if isinstance(space, gym.spaces.Discrete):
-        return {"type": "Discrete", "n": int(space.n)}
-    return {"type": type(space).__name__, "shape": list(space.shape or ())}
+    try:
+        signal.signal(signal.SIGINT, handler)
+    except ValueError:
+        pass  # not the main thread: leave Ctrl-C alone

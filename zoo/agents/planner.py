@@ -55,4 +55,4 @@ class PlannerAgent(TabularAgent):
         self.last_loss = 0.0
 
     def observe(self, obs, action, reward, next_obs, terminated) -> None:
-        pass  # the exact model is known: experience adds nothing
+        self.steps_done += 1  # the exact model is known: experience adds nothing

@@ -23,7 +23,13 @@ class TabularAgent:
     """Base of the tabular agents: subclasses fill ``self.tables`` and define ``q_values``."""
 
     algo = ""
+    tabular = True
     tables: dict[str, np.ndarray]
+
+    @classmethod
+    def create(cls, config, obs_desc: dict, act_desc: dict, seed: int = 0, device: str = "cpu"):
+        """Build from the space descriptions of config.json (``{"type": "Discrete", "n": 16}``)."""
+        return cls(config, int(obs_desc["n"]), int(act_desc["n"]), seed)
 
     def __init__(self, config, n_states: int, n_actions: int, seed: int = 0) -> None:
         self.config = config
@@ -50,6 +56,29 @@ class TabularAgent:
         q = self.q_values(obs)
         best = np.flatnonzero(q == q.max())
         return int(best[0] if len(best) == 1 else best[self.rng.integers(len(best))])
+
+    def learn(self, run) -> None:
+        """One env, ε-greedy steps, one ``observe`` per transition, until ``run.total_steps``."""
+        env = run.make_env()
+        env.action_space.seed(run.seed)
+        self.prepare(env)
+        obs, _ = env.reset(seed=run.seed)
+        episode_return, episode_length = 0.0, 0
+        while self.steps_done < run.total_steps and not run.stop_requested:
+            action = self.act(obs, explore=True)
+            next_obs, reward, terminated, truncated, _ = env.step(action)
+            # Truncation (a time limit) is not termination: the agent still bootstraps from next_obs.
+            self.observe(obs, action, float(reward), next_obs, terminated)
+            episode_return += float(reward)
+            episode_length += 1
+            if terminated or truncated:
+                run.episode(self, episode_return, episode_length)
+                obs, _ = env.reset()
+                episode_return, episode_length = 0.0, 0
+            else:
+                obs = next_obs
+            run.after_step(self)
+        env.close()
 
     def prepare(self, env) -> None:
         """Called once with the training env before the first step (the exact planner reads ``P`` here)."""

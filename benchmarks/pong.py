@@ -1,0 +1,109 @@
+"""Pong speed and memory: the figures of the deep-agents issue, printed as Markdown.
+
+1. ``AtariVectorEnv`` raw throughput, 2 envs on 2 threads, random actions (agent steps/s);
+2. the whole DQN training loop with the Pong preset (acting, replay, one batch-32 update every 2 agent
+   steps), agent steps/s after learning starts;
+3. ms per batch-32 Nature-CNN update: fp32, fp32 + channels_last, bf16 autocast + channels_last;
+4. resident memory of a replay buffer holding 100k Pong transitions.
+
+Run: python benchmarks/pong.py
+"""
+
+from __future__ import annotations
+
+import platform
+import resource
+import time
+
+import numpy as np
+import torch
+
+from zoo.agents.dqn import DQNAgent, DQNConfig
+from zoo.atari import make_atari_vector_env
+from zoo.frame_replay import FrameReplayBuffer
+from zoo.presets import preset
+
+OBS = {"type": "Box", "shape": [4, 84, 84], "dtype": "uint8"}
+ACT = {"type": "Discrete", "n": 6}
+
+
+def raw_env_throughput(steps: int = 20_000) -> float:
+    envs = make_atari_vector_env("ALE/Pong-v5", 2, {})
+    envs.reset(seed=0)
+    rng = np.random.default_rng(0)
+    start = time.perf_counter()
+    for _ in range(steps // 2):
+        envs.step(rng.integers(6, size=2))
+    envs.close()
+    return steps / (time.perf_counter() - start)
+
+
+def update_ms(precision: str, channels_last: bool, repeats: int = 100) -> float:
+    agent = DQNAgent(DQNConfig(precision=precision, batch_size=32, dueling=True), OBS, ACT)
+    if not channels_last:  # undo the default for the comparison
+        agent.channels_last = False
+        agent.q = agent.q.to(memory_format=torch.contiguous_format)
+        agent.target = agent.target.to(memory_format=torch.contiguous_format)
+        agent.obs_tensor = lambda obs: torch.as_tensor(np.asarray(obs))  # noqa: E731
+    rng = np.random.default_rng(0)
+    buffer = FrameReplayBuffer(2_000, 2, 0.99, 3)
+    for _ in range(600):
+        frames = rng.integers(0, 255, size=(2, 4, 84, 84), dtype=np.uint8)
+        buffer.add(frames, rng.integers(6, size=2), rng.normal(size=2), frames, np.zeros(2, bool), np.zeros(2, bool))
+    batches = [buffer.sample(32, rng) for _ in range(repeats + 10)]
+    for b in batches[:10]:
+        agent.update(b)
+    start = time.perf_counter()
+    for b in batches[10:]:
+        agent.update(b)
+    return (time.perf_counter() - start) / repeats * 1e3
+
+
+def training_loop_throughput(steps: int = 6_000, learning_starts: int = 2_000) -> float:
+    """Agent steps/s of DQNAgent.learn on Pong once updates run (the first ``learning_starts`` excluded)."""
+    hyper = dict(preset("dqn", "ALE/Pong-v5")["hyperparameters"], learning_starts=learning_starts, buffer_size=20_000)
+    agent = DQNAgent(DQNConfig(**hyper), OBS, ACT)
+    marks: dict[int, float] = {}
+
+    class Run:
+        seed, total_steps, stop_requested = 0, steps, False
+
+        def make_envs(self, n):
+            return make_atari_vector_env("ALE/Pong-v5", n, {})
+
+        def record_step(self, *args):
+            pass
+
+        def after_step(self, a):
+            if a.steps_done in (learning_starts, steps):
+                marks[a.steps_done] = time.perf_counter()
+
+    agent.learn(Run())
+    return (steps - learning_starts) / (marks[steps] - marks[learning_starts])
+
+
+def replay_rss_mb(transitions: int = 100_000) -> tuple[float, float]:
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    buffer = FrameReplayBuffer(transitions, 2, 0.99, 3)
+    rng = np.random.default_rng(0)
+    frames = rng.integers(0, 255, size=(64, 2, 4, 84, 84), dtype=np.uint8)
+    no = np.zeros(2, dtype=bool)
+    for t in range(transitions // 2 + 100):  # fill it completely (and wrap a little)
+        buffer.add(frames[t % 64], rng.integers(6, size=2), np.zeros(2), frames[(t + 1) % 64], no, no)
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return after - before, buffer.nbytes / 2**20
+
+
+def main() -> None:
+    print(f"machine: {platform.machine()}, {torch.get_num_threads()} torch threads, torch {torch.__version__}\n")
+    print(f"AtariVectorEnv raw, 2 envs / 2 threads, random actions: {raw_env_throughput():,.0f} agent steps/s")
+    for precision, cl, name in [("fp32", False, "fp32"), ("fp32", True, "fp32 + channels_last"),
+                                ("bf16", True, "bf16 autocast + channels_last")]:
+        print(f"batch-32 dueling Nature-CNN update, {name}: {update_ms(precision, cl):.1f} ms")
+    print(f"DQN training loop (Pong preset, 1 update per 2 agent steps): {training_loop_throughput():,.0f} agent steps/s")
+    rss, declared = replay_rss_mb()
+    print(f"replay with 100k Pong transitions: {rss:,.0f} MiB resident growth ({declared:,.0f} MiB of arrays)")
+
+
+if __name__ == "__main__":
+    main()

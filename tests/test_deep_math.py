@@ -1,0 +1,123 @@
+"""The deep agents' math against numbers worked out by hand, and Baird's counterexample."""
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+
+import toy_envs  # noqa: F401
+from zoo.agents.dqn import DQNAgent, DQNConfig
+from zoo.agents.td0 import linear_td0_step
+from zoo.networks import dueling_aggregate
+from zoo.replay import Batch, ReplayBuffer
+from zoo.targets import discounted_returns, double_q_target, n_step_transitions
+
+
+def test_n_step_returns_by_hand_across_an_episode_end():
+    # Rewards 1, 2, 3 then the episode terminates; 4 starts the next one. γ = 0.5, n = 3.
+    R, k, done = n_step_transitions([1.0, 2.0, 3.0, 4.0], [False, False, True, False], [False] * 4, 0.5, 3)
+    np.testing.assert_allclose(R, [1 + 0.5 * 2 + 0.25 * 3, 2 + 0.5 * 3, 3, 4])
+    assert k.tolist() == [3, 2, 1, 1] and done.tolist() == [True, True, True, False]
+    # A truncation also cuts the window, but the bootstrap stays (done = False).
+    R, k, done = n_step_transitions([1.0, 1.0, 1.0], [False] * 3, [False, True, False], 0.5, 3)
+    assert R.tolist() == [1.5, 1.0, 1.0] and k.tolist() == [2, 1, 1] and not done.any()
+
+
+def test_replay_buffer_folds_n_steps_like_the_reference():
+    rng = np.random.default_rng(0)
+    T, E, n, gamma = 80, 3, 3, 0.9
+    rewards = rng.normal(size=(T, E))
+    terminated = rng.random((T, E)) < 0.08
+    truncated = (rng.random((T, E)) < 0.05) & ~terminated
+    obs = np.arange(T)[:, None] * 10 + np.arange(E)  # unique ids: step*10 + env
+    buffer = ReplayBuffer(1000, (), np.int64, E, gamma, n)
+    for t in range(T):
+        buffer.add(obs[t], np.zeros(E, dtype=np.int64), rewards[t], obs[t] + 10_000, terminated[t], truncated[t])
+    stored = {int(o): i for i, o in enumerate(buffer.obs[: len(buffer)])}
+    checked = 0
+    for e in range(E):
+        R, k, done = n_step_transitions(rewards[:, e], terminated[:, e], truncated[:, e], gamma, n)
+        for t in range(T - n):
+            i = stored[int(obs[t, e])]
+            assert buffer.reward[i] == pytest.approx(R[t], abs=1e-5)
+            assert buffer.done[i] == done[t] and buffer.discount[i] == pytest.approx(gamma ** k[t])
+            assert buffer.next_obs[i] == obs[t + k[t] - 1, e] + 10_000  # bootstrap from s_{t+k}
+            checked += 1
+    assert checked == E * (T - n)
+
+
+def test_truncated_step_is_stored_as_not_done():
+    buffer = ReplayBuffer(10, (), np.int64, 2, 0.9, 1)
+    buffer.add(np.array([0, 1]), np.array([0, 0]), np.array([1.0, 1.0]), np.array([2, 3]),
+               terminated=np.array([True, False]), truncated=np.array([False, True]))
+    assert buffer.done[:2].tolist() == [1.0, 0.0] and buffer.discount[:2] == pytest.approx([0.9, 0.9])
+
+
+def test_double_q_target_by_hand():
+    reward = torch.tensor([1.0, 0.0])
+    online = torch.tensor([[1.0, 2.0], [5.0, 3.0]])  # picks action 1, then action 0
+    target = torch.tensor([[10.0, 20.0], [30.0, 40.0]])
+    y = double_q_target(reward, online, target, torch.tensor([0.0, 0.0]), 0.5)
+    assert y.tolist() == [1 + 0.5 * 20, 0 + 0.5 * 30]  # plain DQN would use max: 20 and 40
+    y = double_q_target(reward, online, target, torch.tensor([1.0, 0.0]), torch.tensor([0.5, 0.25]))
+    assert y.tolist() == [1.0, 0.25 * 30]
+
+
+def test_dueling_aggregation_by_hand():
+    q = dueling_aggregate(torch.tensor([[10.0]]), torch.tensor([[1.0, 2.0, 6.0]]))
+    assert q.tolist() == [[10 + 1 - 3, 10 + 2 - 3, 10 + 6 - 3]]
+
+
+def test_discounted_returns_by_hand():
+    np.testing.assert_allclose(discounted_returns([1.0, 1.0, 1.0], 0.5), [1.75, 1.5, 1.0])
+    np.testing.assert_allclose(discounted_returns([1.0, 1.0], 0.5, bootstrap=4.0), [1 + 0.5 + 0.25 * 4, 1 + 0.5 * 4])
+
+
+def test_dqn_loss_bootstraps_after_truncation_not_after_termination():
+    desc = ({"type": "Discrete", "n": 2}, {"type": "Discrete", "n": 1})
+    losses = {}
+    for done in (0.0, 1.0):
+        agent = DQNAgent(DQNConfig(hidden="", double=False, loss="mse", max_grad_norm=0), *desc)
+        with torch.no_grad():  # a linear net over one-hot states: Q(0) = 0, Q(1) = 5
+            agent.q.head.weight.copy_(torch.tensor([[0.0, 5.0]]))
+            agent.q.head.bias.zero_()
+            agent.target.load_state_dict(agent.q.state_dict())
+        batch = Batch(np.array([0]), np.array([0]), np.array([1.0], np.float32), np.array([1]),
+                      np.array([done], np.float32), np.array([0.9], np.float32))
+        losses[done] = agent.update(batch)
+    assert losses[0.0] == pytest.approx((1 + 0.9 * 5.0) ** 2)  # truncated: y = r + γ Q(s')
+    assert losses[1.0] == pytest.approx(1.0)  # terminated: y = r
+
+
+def _baird(mode: str, steps: int = 5000, seed: int = 0) -> list[float]:
+    env = gym.make("toy/Baird-v0")
+    x = env.unwrapped.features
+    rng = np.random.default_rng(seed)
+    w = np.array([1, 1, 1, 1, 1, 1, 10, 1.0])
+    obs, _ = env.reset(seed=seed)
+    norms = []
+    for _ in range(steps):
+        if mode == "target":
+            action, rho = 1, 1.0  # always solid, states from the target policy
+        else:
+            action = 0 if rng.random() < 6 / 7 else 1  # behaviour: 6/7 dashed
+            rho = (7.0 if action == 1 else 0.0) if mode == "off-policy" else 1.0
+        next_obs, reward, terminated, truncated, _ = env.step(action)
+        w = linear_td0_step(w, x[obs], reward, x[next_obs], gamma=0.99, alpha=0.01, rho=rho, terminated=terminated)
+        obs = env.reset()[0] if terminated or truncated else next_obs
+        norms.append(float(np.linalg.norm(w)))
+    return norms
+
+
+def test_baird_off_policy_semi_gradient_td_diverges_on_policy_stays_bounded():
+    off = _baird("off-policy")
+    assert off[-1] > 1e4 and off[-1] > 10 * off[2000]  # still growing
+    for mode in ("target", "behaviour"):
+        on = _baird(mode)
+        assert max(on) < 20 and on[-1] <= on[0] + 1e-9
+
+
+def test_baird_features_match_the_book():
+    x = gym.make("toy/Baird-v0").unwrapped.features
+    w = np.arange(1.0, 9.0)
+    assert (x @ w).tolist() == [2 * i + 8 for i in range(1, 7)] + [7 + 16]

@@ -1,0 +1,151 @@
+"""Deep agents learn where the answer is known, and training runs are reproducible, resumable and safe."""
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import gymnasium as gym
+import numpy as np
+import pytest
+import torch
+
+import toy_envs  # noqa: F401
+import zoo
+from zoo.errors import ZooError
+from zoo.planning import model_from_P, value_iteration
+from zoo.train import TrainSettings, resume_settings, train
+
+
+def quick(tmp_path, algo, env_id, name=None, **kwargs):
+    kwargs.setdefault("video", False)
+    kwargs.setdefault("tensorboard", False)
+    out = train(TrainSettings(algo, env_id, out=tmp_path / (name or algo), **kwargs))
+    return out, zoo.load(out), json.loads((out / "results.json").read_text())
+
+
+@pytest.mark.parametrize("env_id, gamma", [("toy/Trap-v0", 1.0), ("toy/Slippery-v0", 1.0), ("toy/Loop-v0", 0.9)])
+def test_dqn_learns_the_toy_mdps_optimal_policy_and_values(tmp_path, env_id, gamma):
+    env = gym.make(env_id).unwrapped
+    _, exact_Q, _ = value_iteration(*model_from_P(env.P, env.observation_space.n, env.action_space.n), gamma)
+    _, agent, _ = quick(tmp_path, "dqn", env_id, eval_episodes=20)
+    live = np.array([s for s in range(env.observation_space.n) if s not in env._terminal])
+    q = agent.q_values(live)
+    np.testing.assert_array_equal(q.argmax(1), exact_Q[live].argmax(1))
+    # Function approximation with a constant Adam step on noisy targets: close, not exact.
+    np.testing.assert_allclose(q, exact_Q[live], atol=0.3)
+
+
+def test_td0_predicts_the_random_policys_value_and_stays_bounded(tmp_path):
+    _, agent, _ = quick(tmp_path, "td0", "CartPole-v1", eval_episodes=10)
+    # Monte Carlo value of the random policy from start states, γ = 0.95.
+    env = gym.make("CartPole-v1")
+    rng = np.random.default_rng(0)
+    starts, returns = [], []
+    for episode in range(300):
+        obs, _ = env.reset(seed=episode)
+        starts.append(obs)
+        total, discount, done = 0.0, 1.0, False
+        while not done:
+            obs, reward, terminated, truncated, _ = env.step(int(rng.integers(2)))
+            total += discount * reward
+            discount *= 0.95
+            done = terminated or truncated
+        returns.append(total)
+    predicted = agent.values(np.array(starts))
+    assert abs(predicted.mean() - np.mean(returns)) < 0.1 * np.mean(returns)
+    grid = np.random.default_rng(1).uniform([-2.4, -3, -0.21, -3], [2.4, 3, 0.21, 3], size=(2000, 4))
+    # True values lie in [0, 1/(1-γ)] = [0, 20]; the grid reaches states the random policy never visits, where
+    # the MLP extrapolates. Bounded within twice the largest possible value — not the course's 13,000.
+    assert np.abs(agent.values(grid)).max() < 40
+
+
+def test_dqn_same_seed_twice_gives_identical_metrics_and_weights(tmp_path):
+    hyper = {"learning_starts": 300, "buffer_size": 5000, "num_envs": 2}
+    runs = [quick(tmp_path, "dqn", "CartPole-v1", name=f"r{i}", steps=2_000, seed=5, hyperparameters=hyper,
+                  eval_episodes=5, eval_every=1_000)[0] for i in range(2)]
+    columns = lambda out: [row.split(",")[:6] for row in (out / "metrics.csv").read_text().splitlines()]  # noqa: E731
+    assert columns(runs[0]) == columns(runs[1]) and len(columns(runs[0])) > 20
+    evals = lambda out: [row.split(",")[2:5] for row in (out / "evaluations.csv").read_text().splitlines()]  # noqa: E731
+    assert evals(runs[0]) == evals(runs[1])
+    from safetensors.torch import load_file
+
+    first, second = (load_file(out / "model.safetensors") for out in runs)
+    assert first.keys() == second.keys() and all(torch.equal(first[k], second[k]) for k in first)
+
+
+def test_resume_continues_weights_optimiser_counters_and_metrics(tmp_path):
+    hyper = {"learning_starts": 300, "buffer_size": 5000, "num_envs": 2}
+    out, _, _ = quick(tmp_path, "dqn", "CartPole-v1", steps=1_000, seed=1, hyperparameters=hyper, eval_episodes=3,
+                      eval_every=500)
+    before = json.loads((out / "checkpoint.json").read_text())
+    episodes_before = len((out / "metrics.csv").read_text().splitlines())
+    assert before["steps_done"] == 1_000 and before["updates_done"] > 0
+    train(resume_settings(out, steps=2_000, eval_episodes=3, eval_every=500, video=False, tensorboard=False))
+    after = json.loads((out / "checkpoint.json").read_text())
+    assert after["steps_done"] == 2_000 and after["updates_done"] > before["updates_done"]
+    assert after["param_groups"][0]["lr"] == before["param_groups"][0]["lr"]
+    lines = (out / "metrics.csv").read_text().splitlines()
+    assert len(lines) > episodes_before and lines.count(lines[0]) == 1  # appended, one header
+    assert json.loads((out / "config.json").read_text())["steps"] == 2_000
+    steps = [int(line.split(",")[0]) for line in lines[1:]]
+    assert steps == sorted(steps) and steps[-1] > 1_000
+
+
+def test_ctrl_c_saves_a_checkpoint_and_resume_finishes(tmp_path):
+    out = tmp_path / "interrupted"
+    cmd = [sys.executable, "-m", "zoo.cli", "train", "dqn", "CartPole-v1", "--steps", "500000", "--out", str(out),
+           "--no-video", "--no-tensorboard", "--eval-every", "0", "--learning-starts", "200"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while time.time() < deadline:  # wait until it is really training: episodes logged in its staging dir
+        staged = list(tmp_path.glob(".interrupted.tmp-*/metrics.csv"))
+        if staged and len(staged[0].read_text().splitlines()) > 5:
+            break
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "zoo train --resume" in err and "Traceback" not in err
+    meta = json.loads((out / "checkpoint.json").read_text())
+    assert 0 < meta["steps_done"] < 500_000
+    assert (out / "model.safetensors").is_file() and (out / "config.json").is_file()
+    zoo.load(out)  # the interrupted run's weights load
+    done = subprocess.run([sys.executable, "-m", "zoo.cli", "train", "--resume", str(out), "--steps",
+                           str(meta["steps_done"] + 400), "--no-video", "--eval-episodes", "3"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads((out / "checkpoint.json").read_text())["steps_done"] >= meta["steps_done"] + 400
+    assert (out / "results.json").is_file()
+
+
+@pytest.mark.parametrize("flag, value, message", [
+    ("--tau", "0", "tau=0.0 is outside"), ("--loss", "l1", "loss='l1'"), ("--n-step", "0", "n_step=0 must be"),
+    ("--learning-rate", "-1", "learning_rate=-1.0 must be positive"), ("--hidden", "a,b", "hidden='a,b'"),
+    ("--gamma", "2", "gamma=2.0 is outside"),
+])
+def test_bad_dqn_hyperparameters_are_named(flag, value, message, capsys, tmp_path):
+    from zoo.cli import main
+
+    assert main(["train", "dqn", "CartPole-v1", flag, value, "--out", str(tmp_path / "x")]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
+
+
+def test_loading_a_cartpole_checkpoint_for_pong_names_both(tmp_path):
+    out, _, _ = quick(tmp_path, "dqn", "CartPole-v1", steps=300, hyperparameters={"learning_starts": 100},
+                      eval_episodes=2)
+    with pytest.raises(ZooError, match=r"CartPole-v1.*ALE/Pong-v5|ALE/Pong-v5.*CartPole-v1"):
+        zoo.load(out, env_id="ALE/Pong-v5")
+
+
+def test_device_cuda_without_a_gpu_is_a_clear_error(tmp_path):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    with pytest.raises(ZooError, match="no CUDA GPU"):
+        train(TrainSettings("dqn", "CartPole-v1", out=tmp_path / "x", device="cuda"))

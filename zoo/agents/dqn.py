@@ -1,0 +1,318 @@
+"""DQN (Mnih et al., 2015) with the extensions that matter: Double DQN, dueling heads, n-step returns.
+
+Read top to bottom: the config, the agent (acting, one gradient update, the target network), then the
+training loop. Experience comes from a vector of envs; the replay buffer folds n-step returns in as it
+arrives. A time-limit truncation bootstraps from the final observation; a termination does not.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from zoo.errors import ZooError
+from zoo.networks import build_q_network
+from zoo.replay import ReplayBuffer
+from zoo.schedules import exponential_schedule, linear_schedule
+from zoo.targets import double_q_target, td_target
+
+
+@dataclass(frozen=True)
+class DQNConfig:
+    """Hyperparameters of DQN and its extensions."""
+
+    gamma: float = 0.99
+    """discount factor γ in [0, 1]"""
+    learning_rate: float = 1e-3
+    """Adam learning rate"""
+    buffer_size: int = 50_000
+    """replay capacity in transitions"""
+    batch_size: int = 64
+    """transitions per gradient step"""
+    learning_starts: int = 1_000
+    """environment steps of random-ish play before the first update"""
+    train_freq: int = 1
+    """vector steps (one step of every env) between gradient phases"""
+    gradient_steps: int = 1
+    """gradient steps per phase"""
+    target_update_interval: int = 500
+    """gradient steps between target-network updates"""
+    tau: float = 1.0
+    """target update weight: 1 copies the online net (hard sync), < 1 is a Polyak average"""
+    epsilon_start: float = 1.0
+    """exploration rate at the start"""
+    epsilon_final: float = 0.05
+    """exploration rate at the end of the decay"""
+    epsilon_decay_steps: int = 10_000
+    """environment steps of the decay (linear), or its time constant (exponential)"""
+    epsilon_schedule: str = "linear"
+    """linear or exponential"""
+    loss: str = "huber"
+    """huber or mse"""
+    max_grad_norm: float = 10.0
+    """clip the gradient norm to this (0: no clipping)"""
+    double: bool = True
+    """Double DQN: the online net picks the next action, the target net values it"""
+    dueling: bool = False
+    """dueling head: Q = V + A - mean(A)"""
+    n_step: int = 1
+    """steps summed before bootstrapping (n-step returns)"""
+    hidden: str = "256,256"
+    """hidden layer sizes of the MLP, comma-separated (unused by the Atari CNN)"""
+    num_envs: int = 1
+    """parallel environments collecting experience"""
+    precision: str = "auto"
+    """fp32, bf16 (autocast) or auto: bf16 + channels_last for the CNN on CPU, fp32 otherwise"""
+
+
+def _check(config: DQNConfig) -> None:
+    if config.epsilon_schedule not in ("linear", "exponential"):
+        raise ZooError(f"epsilon_schedule={config.epsilon_schedule!r}: choose linear or exponential")
+    if config.loss not in ("huber", "mse"):
+        raise ZooError(f"loss={config.loss!r}: choose huber or mse")
+    if config.precision not in ("auto", "fp32", "bf16"):
+        raise ZooError(f"precision={config.precision!r}: choose auto, fp32 or bf16")
+    for name in ("learning_rate",):
+        if getattr(config, name) <= 0:
+            raise ZooError(f"{name}={getattr(config, name)} must be positive")
+    for name in ("buffer_size", "batch_size", "train_freq", "gradient_steps", "target_update_interval", "n_step",
+                 "num_envs"):
+        if getattr(config, name) < 1:
+            raise ZooError(f"{name}={getattr(config, name)} must be at least 1")
+    if not 0 < config.tau <= 1:
+        raise ZooError(f"tau={config.tau} is outside its valid range (0, 1]")
+    try:
+        parse_hidden(config.hidden)
+    except ValueError:
+        raise ZooError(f"hidden={config.hidden!r}: give layer sizes like 256,256") from None
+
+
+def parse_hidden(text: str) -> tuple[int, ...]:
+    """``"256,256"`` -> ``(256, 256)``; empty means no hidden layer."""
+    sizes = tuple(int(x) for x in text.split(",") if x.strip())
+    if any(s < 1 for s in sizes):
+        raise ValueError(text)
+    return sizes
+
+
+def observation_kind(obs_desc: dict) -> tuple[str, int]:
+    """How observations reach the network: ("discrete", n) one-hot, ("vector", dim) or ("atari", 0)."""
+    if obs_desc["type"] == "Discrete":
+        return "discrete", int(obs_desc["n"])
+    shape = tuple(obs_desc.get("shape", ()))
+    if len(shape) == 1:
+        return "vector", shape[0]
+    if len(shape) == 3 and obs_desc.get("dtype") == "uint8":
+        return "atari", 0
+    raise ZooError(f"dqn handles discrete, 1-D vector or stacked-frame (uint8 C×H×W) observations, not {obs_desc}")
+
+
+class DQNAgent:
+    """Online and target Q-networks, an Adam optimiser, ε-greedy acting on batches of observations."""
+
+    algo = "dqn"
+    Config = DQNConfig
+    tabular = False
+
+    @classmethod
+    def create(cls, config: DQNConfig, obs_desc: dict, act_desc: dict, seed: int = 0, device: str = "cpu"):
+        """Build from the space descriptions of config.json."""
+        return cls(config, obs_desc, act_desc, seed, device)
+
+    def finish(self) -> None:
+        """Nothing to finish: a deep agent's weights are always current."""
+
+    def __init__(self, config: DQNConfig, obs_desc: dict, act_desc: dict, seed: int = 0, device: str = "cpu") -> None:
+        _check(config)
+        if act_desc["type"] != "Discrete":
+            raise ZooError(f"dqn needs a discrete action space, not {act_desc['type']}")
+        self.config, self.device = config, torch.device(device)
+        self.obs_desc, self.act_desc = obs_desc, act_desc
+        self.obs_kind, self.obs_dim = observation_kind(obs_desc)
+        self.n_actions = int(act_desc["n"])
+        torch.manual_seed(seed)
+        self.rng = np.random.default_rng(seed)
+        self.q = build_q_network("atari" if self.obs_kind == "atari" else "vector", self.obs_dim, self.n_actions,
+                                 parse_hidden(config.hidden), config.dueling).to(self.device)
+        cpu_cnn = self.obs_kind == "atari" and self.device.type == "cpu"
+        # Measured on this 2-core CPU (AVX-512/AMX): the Nature CNN update takes 22 ms in fp32, 11 ms with
+        # bf16 autocast + channels_last. Small MLPs gain nothing, so "auto" only switches the CNN.
+        self.bf16 = config.precision == "bf16" or (config.precision == "auto" and cpu_cnn)
+        self.channels_last = self.obs_kind == "atari"
+        if self.channels_last:
+            self.q = self.q.to(memory_format=torch.channels_last)
+        self.target = copy.deepcopy(self.q).requires_grad_(False)
+        # Fused Adam: one kernel for all parameters instead of a loop of small ops (1.7 vs 2.0 ms per update
+        # of a small MLP on this CPU, where per-op overhead dominates).
+        self.optimizer = torch.optim.Adam(self.q.parameters(), lr=config.learning_rate, fused=True)
+        self.steps_done = 0
+        self.updates_done = 0
+        self.last_loss = float("nan")
+
+    # -- acting ---------------------------------------------------------------------------------------
+    def obs_tensor(self, obs) -> torch.Tensor:
+        """Observations as the network's input: one-hot for discrete states, uint8 frames for Atari."""
+        x = torch.as_tensor(np.asarray(obs), device=self.device)
+        if self.obs_kind == "discrete":
+            return F.one_hot(x.long(), self.obs_dim).float()
+        if self.obs_kind == "atari":
+            return x.contiguous(memory_format=torch.channels_last) if x.dim() == 4 else x
+        return x.float()
+
+    def _forward(self, net: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
+            return net(x).float()
+
+    @torch.inference_mode()
+    def q_values(self, obs) -> np.ndarray:
+        """Q estimates: ``[n_actions]`` for one observation, ``[n, n_actions]`` for a batch."""
+        obs = np.asarray(obs)
+        single = obs.ndim == (0 if self.obs_kind == "discrete" else len(self.obs_shape))
+        x = self.obs_tensor(obs[None] if single else obs)
+        q = self._forward(self.q, x).cpu().numpy()
+        return q[0] if single else q
+
+    @property
+    def obs_shape(self) -> tuple[int, ...]:
+        return () if self.obs_kind == "discrete" else tuple(self.obs_desc["shape"])
+
+    def epsilon(self) -> float:
+        """The current exploration rate."""
+        c = self.config
+        if c.epsilon_schedule == "exponential":
+            return exponential_schedule(c.epsilon_start, c.epsilon_final, c.epsilon_decay_steps, self.steps_done)
+        return linear_schedule(c.epsilon_start, c.epsilon_final, c.epsilon_decay_steps, self.steps_done)
+
+    def act(self, obs, explore: bool = False):
+        """Greedy actions (an int for one observation, an array for a batch); ε-greedy with ``explore``."""
+        q = self.q_values(obs)
+        greedy = q.argmax(axis=-1)
+        if not explore:
+            return int(greedy) if greedy.ndim == 0 else greedy
+        if greedy.ndim == 0:
+            return int(self.rng.integers(self.n_actions)) if self.rng.random() < self.epsilon() else int(greedy)
+        explore_mask = self.rng.random(len(greedy)) < self.epsilon()
+        return np.where(explore_mask, self.rng.integers(self.n_actions, size=len(greedy)), greedy)
+
+    # -- learning -------------------------------------------------------------------------------------
+    def update(self, batch) -> float:
+        """One gradient step on a replay minibatch; returns the loss."""
+        c = self.config
+        obs, next_obs = self.obs_tensor(batch.obs), self.obs_tensor(batch.next_obs)
+        action = torch.as_tensor(batch.action, device=self.device)
+        reward = torch.as_tensor(batch.reward, device=self.device)
+        done = torch.as_tensor(batch.done, device=self.device)
+        discount = torch.as_tensor(batch.discount, device=self.device)
+        if c.double:  # one online pass over [obs; next_obs]: the next half only picks actions, no gradient
+            q_both = self._forward(self.q, torch.cat([obs, next_obs]))
+            q_obs, next_online = q_both[: len(action)], q_both[len(action):].detach()
+        else:
+            q_obs = self._forward(self.q, obs)
+        with torch.no_grad():
+            next_target = self._forward(self.target, next_obs)
+            if c.double:
+                y = double_q_target(reward, next_online, next_target, done, discount)
+            else:
+                y = td_target(reward, next_target.max(dim=1).values, done, discount)
+        q_taken = q_obs.gather(1, action[:, None]).squeeze(1)
+        loss = F.smooth_l1_loss(q_taken, y) if c.loss == "huber" else F.mse_loss(q_taken, y)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if c.max_grad_norm > 0:
+            torch.nn.utils.clip_grad_norm_(self.q.parameters(), c.max_grad_norm)
+        self.optimizer.step()
+        self.updates_done += 1
+        if self.updates_done % c.target_update_interval == 0:
+            self.update_target()
+        return loss.item()
+
+    @torch.no_grad()
+    def update_target(self) -> None:
+        """Hard copy (τ=1) or Polyak average ``θ' <- τ θ + (1 - τ) θ'``."""
+        tau = self.config.tau
+        for target, online in zip(self.target.parameters(), self.q.parameters()):
+            target.lerp_(online, tau) if tau < 1 else target.copy_(online)
+
+    def make_buffer(self):
+        """Replay sized by the config; Atari frames go to a buffer that stores each frame once."""
+        c = self.config
+        if self.obs_kind == "atari":
+            from zoo.frame_replay import FrameReplayBuffer
+
+            return FrameReplayBuffer(c.buffer_size, c.num_envs, c.gamma, c.n_step)
+        dtype = np.int64 if self.obs_kind == "discrete" else np.float32
+        return ReplayBuffer(c.buffer_size, self.obs_shape, dtype, c.num_envs, c.gamma, c.n_step)
+
+    def learn(self, run) -> None:
+        """Collect with ε-greedy from ``num_envs`` envs, learn from replay, until ``run.total_steps``."""
+        c = self.config
+        envs = run.make_envs(c.num_envs)
+        buffer = self.make_buffer()
+        obs, _ = envs.reset(seed=run.seed)
+        prev_done = np.zeros(c.num_envs, dtype=bool)
+        vector_steps = 0
+        while self.steps_done < run.total_steps and not run.stop_requested:
+            actions = self.act(obs, explore=True)
+            next_obs, rewards, terminated, truncated, _ = envs.step(actions)
+            # Next-step autoreset: the step after an episode end only resets that env; it is no transition.
+            valid = ~prev_done
+            buffer.add(obs, actions, rewards, next_obs, terminated, truncated, valid)
+            done = terminated | truncated
+            run.record_step(rewards, done, valid, self)
+            prev_done, obs = done, next_obs
+            self.steps_done += c.num_envs
+            vector_steps += 1
+            if self.steps_done >= c.learning_starts and vector_steps % c.train_freq == 0 and len(buffer) >= c.batch_size:
+                for _ in range(c.gradient_steps):
+                    self.last_loss = self.update(buffer.sample(c.batch_size, self.rng))
+            run.after_step(self)
+        envs.close()
+
+    # -- state ----------------------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        """The online network's weights, for ``model.safetensors``."""
+        return {k: v.detach().cpu().contiguous() for k, v in self.q.state_dict().items()}
+
+    def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
+        """Load weights saved by ``state_dict``; a network of another shape raises ZooError."""
+        load_weights(self.q, state, f"dqn for {self.obs_desc} observations and {self.n_actions} actions")
+        self.target.load_state_dict(self.q.state_dict())
+
+    def training_state(self) -> tuple[dict[str, torch.Tensor], dict]:
+        """Everything ``--resume`` needs beyond the weights: target net, optimiser, counters, RNGs."""
+        tensors = {f"target.{k}": v.detach().cpu().contiguous() for k, v in self.target.state_dict().items()}
+        optim = self.optimizer.state_dict()
+        for i, state in optim["state"].items():
+            for name, value in state.items():
+                tensors[f"optim.{i}.{name}"] = value.detach().cpu().contiguous().reshape(value.shape)
+        meta = {"steps_done": self.steps_done, "updates_done": self.updates_done,
+                "param_groups": optim["param_groups"], "rng": self.rng.bit_generator.state,
+                "optim_state_keys": {str(i): sorted(s) for i, s in optim["state"].items()}}
+        tensors["torch_rng"] = torch.get_rng_state()
+        return tensors, meta
+
+    def load_training_state(self, tensors: dict[str, torch.Tensor], meta: dict) -> None:
+        """Restore what ``training_state`` saved."""
+        self.target.load_state_dict({k[len("target."):]: v for k, v in tensors.items() if k.startswith("target.")})
+        state = {int(i): {name: tensors[f"optim.{i}.{name}"].to(self.device) for name in names}
+                 for i, names in meta["optim_state_keys"].items()}
+        self.optimizer.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
+        self.steps_done, self.updates_done = meta["steps_done"], meta["updates_done"]
+        self.rng.bit_generator.state = meta["rng"]
+        torch.set_rng_state(tensors["torch_rng"])
+
+
+def load_weights(net: torch.nn.Module, state: dict[str, torch.Tensor], what: str) -> None:
+    """``net.load_state_dict`` with a ZooError that names both shapes when the checkpoint does not fit."""
+    own = net.state_dict()
+    if set(own) != set(state):
+        raise ZooError(f"the checkpoint's tensors {sorted(state)[:4]}... do not match a {what}")
+    for k, v in state.items():
+        if tuple(v.shape) != tuple(own[k].shape):
+            raise ZooError(f"the checkpoint's {k} has shape {tuple(v.shape)} but a {what} needs {tuple(own[k].shape)}: "
+                           "was it trained on another environment?")
+    net.load_state_dict(state)

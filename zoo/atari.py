@@ -1,0 +1,70 @@
+"""Atari with the standard DQN preprocessing, in two pipelines that give identical observations.
+
+- Training: ``ale_py.AtariVectorEnv``, native and multi-threaded: 84×84 grey, 4 frames stacked,
+  frame skip 4 with max-pooling of the last two, up to 30 no-ops and a FIRE on reset.
+- Play, evaluation videos: Gymnasium's wrapper stack over ``ALE/Pong-v5`` with ``rgb_array`` frames, so
+  videos are the full-colour game, not the network's 84×84 input.
+
+Both use ``repeat_action_probability=0`` (no sticky actions; ``gym.make("ALE/Pong-v5")`` alone would
+use 0.25) and unclipped rewards. The reset frame of the vector env is the screen one FIRE frame after
+reset, resized with OpenCV's area interpolation; the wrapper stack below reproduces that exactly
+(tests/test_atari.py compares the two frame by frame).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+PREPROCESSING = {
+    "sticky_actions": 0.0, "frame_skip": 4, "max_pool_last_two": True, "screen": [84, 84], "grayscale": True,
+    "frame_stack": 4, "stack_padding": "zeros", "noop_max": 30, "fire_on_reset": True, "reward_clipping": False,
+    "terminal_on_life_loss": False, "scale": "/255 inside the network",
+}
+
+
+def game_name(env_id: str) -> str:
+    """``ALE/Pong-v5`` -> ``pong`` (the ROM name ``AtariVectorEnv`` wants)."""
+    name = env_id.split("/", 1)[-1].split("-v")[0].replace("NoFrameskip", "")
+    return "".join("_" + ch.lower() if ch.isupper() and i else ch.lower() for i, ch in enumerate(name))
+
+
+def make_atari_vector_env(env_id: str, num_envs: int, env_kwargs: dict[str, Any]):
+    """The training pipeline: ``AtariVectorEnv`` with next-step autoreset, one thread per core at most."""
+    from ale_py import AtariVectorEnv
+
+    noop_max = env_kwargs.get("noop_max", PREPROCESSING["noop_max"])
+    return AtariVectorEnv(game=game_name(env_id), num_envs=num_envs, num_threads=min(num_envs, os.cpu_count() or 1),
+                          repeat_action_probability=0.0, reward_clipping=False, noop_max=noop_max,
+                          use_fire_reset=True, episodic_life=False, frameskip=4, stack_num=4, img_height=84,
+                          img_width=84, grayscale=True, maxpool=True)
+
+
+class FireOnReset(gym.Wrapper):
+    """Press FIRE for one frame after each reset, as ``AtariVectorEnv`` does (Pong waits for it)."""
+
+    def reset(self, **kwargs):
+        self.env.reset(**kwargs)
+        obs, _, _, _, info = self.env.step(1)
+        return obs, info
+
+
+def make_atari_env(env_id: str, env_kwargs: dict[str, Any], render_mode: str | None = None) -> gym.Env:
+    """The play pipeline: ALE (frame skip 1, no sticky actions) -> FIRE -> AtariPreprocessing -> stack of 4."""
+    import ale_py
+    from gymnasium.wrappers import AtariPreprocessing, FrameStackObservation
+
+    gym.register_envs(ale_py)
+    noop_max = env_kwargs.get("noop_max", PREPROCESSING["noop_max"])
+    env = gym.make(env_id, frameskip=1, repeat_action_probability=0.0, full_action_space=False, render_mode=render_mode)
+    env = AtariPreprocessing(FireOnReset(env), noop_max=noop_max, frame_skip=4, screen_size=84,
+                             terminal_on_life_loss=False, grayscale_obs=True, scale_obs=False)
+    return FrameStackObservation(env, 4, padding_type="zero")
+
+
+def frames_of(obs) -> np.ndarray:
+    """A stacked observation as a plain uint8 array (FrameStackObservation may return a lazy type)."""
+    return np.asarray(obs, dtype=np.uint8)

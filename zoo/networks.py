@@ -1,0 +1,69 @@
+"""Q-networks: an MLP for vector (or one-hot) observations, the Nature CNN for stacked Atari frames,
+each with a plain or dueling head."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+def dueling_aggregate(value: torch.Tensor, advantage: torch.Tensor) -> torch.Tensor:
+    """``Q = V + A - mean_a A``: the mean-subtracted aggregation of Wang et al. (2016), eq. 9."""
+    return value + advantage - advantage.mean(dim=-1, keepdim=True)
+
+
+def mlp(sizes: list[int]) -> nn.Sequential:
+    """Linear layers with ReLU between them (none after the last)."""
+    layers: list[nn.Module] = []
+    for i, (a, b) in enumerate(zip(sizes, sizes[1:])):
+        layers.append(nn.Linear(a, b))
+        if i < len(sizes) - 2:
+            layers.append(nn.ReLU())
+    return nn.Sequential(*layers)
+
+
+class NatureCNN(nn.Module):
+    """Mnih et al. (2015): conv 32×8×8/4, 64×4×4/2, 64×3×3/1, then fc 512. Input uint8 frames, scaled /255."""
+
+    def __init__(self, in_channels: int = 4) -> None:
+        super().__init__()
+        self.conv = nn.Sequential(
+            nn.Conv2d(in_channels, 32, 8, stride=4), nn.ReLU(),
+            nn.Conv2d(32, 64, 4, stride=2), nn.ReLU(),
+            nn.Conv2d(64, 64, 3, stride=1), nn.ReLU(),
+            nn.Flatten(),
+        )
+        self.fc = nn.Sequential(nn.Linear(64 * 7 * 7, 512), nn.ReLU())
+        self.out_features = 512
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(self.conv(x.float() / 255.0))
+
+
+class QNetwork(nn.Module):
+    """A body (MLP or CNN) and a head giving one Q value per action; dueling splits the head in V and A."""
+
+    def __init__(self, body: nn.Module, features: int, n_actions: int, dueling: bool = False) -> None:
+        super().__init__()
+        self.body = body
+        self.dueling = dueling
+        if dueling:
+            self.value = nn.Linear(features, 1)
+            self.advantage = nn.Linear(features, n_actions)
+        else:
+            self.head = nn.Linear(features, n_actions)
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        h = self.body(obs)
+        if self.dueling:
+            return dueling_aggregate(self.value(h), self.advantage(h))
+        return self.head(h)
+
+
+def build_q_network(obs_kind: str, obs_dim: int, n_actions: int, hidden: tuple[int, ...], dueling: bool) -> QNetwork:
+    """``obs_kind`` is "vector" (MLP over ``obs_dim`` inputs) or "atari" (Nature CNN over 4×84×84)."""
+    if obs_kind == "atari":
+        body = NatureCNN()
+        return QNetwork(body, body.out_features, n_actions, dueling)
+    body = nn.Sequential(mlp([obs_dim, *hidden]), nn.ReLU()) if hidden else nn.Identity()
+    return QNetwork(body, hidden[-1] if hidden else obs_dim, n_actions, dueling)
