@@ -149,3 +149,35 @@ def test_device_cuda_without_a_gpu_is_a_clear_error(tmp_path):
         pytest.skip("a GPU is present")
     with pytest.raises(ZooError, match="no CUDA GPU"):
         train(TrainSettings("dqn", "CartPole-v1", out=tmp_path / "x", device="cuda"))
+
+
+def test_dqn_reaches_a_cartpole_threshold_quickly(tmp_path):
+    # The preset solves (greedy mean 500) by 20k steps on this machine; the test asks for a clear margin
+    # over a random policy (~22) in the same budget, not for luck at one evaluation.
+    _, _, results = quick(tmp_path, "dqn", "CartPole-v1", steps=20_000, eval_every=0, eval_episodes=20)
+    assert results["mean_reward"] >= 300
+
+
+def test_reinforce_reaches_a_cartpole_threshold_quickly(tmp_path):
+    _, agent, results = quick(tmp_path, "reinforce", "CartPole-v1", steps=40_000, eval_every=0, eval_episodes=20)
+    assert results["mean_reward"] >= 300
+    probs = agent.action_probabilities(np.zeros((3, 4), dtype=np.float32))
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-6)
+
+
+def test_pong_smoke_run_writes_a_complete_run_directory_that_loads(tmp_path):
+    hyper = {"learning_starts": 100, "buffer_size": 2_000, "batch_size": 8, "train_freq": 4}
+    out, agent, results = quick(tmp_path, "dqn", "ALE/Pong-v5", steps=400, hyperparameters=hyper, eval_every=0,
+                                eval_episodes=1, video=True, tensorboard=True)
+    for name in ("model.safetensors", "config.json", "results.json", "metrics.csv", "learning_curve.png",
+                 "replay.mp4", "README.md", "checkpoint.safetensors"):
+        assert (out / name).is_file(), name
+    config = json.loads((out / "config.json").read_text())
+    assert config["spaces"]["observation"] == {"type": "Box", "shape": [4, 84, 84], "dtype": "uint8"}
+    assert -21 <= results["mean_reward"] <= 21 and results["n_episodes"] == 1
+    import imageio.v3 as iio
+
+    frames = iio.imread(out / "replay.mp4")
+    assert frames.shape[1:] == (210, 160, 3) and len(frames) > 500  # a full game in colour, not 84x84 input
+    q = agent.q_values(np.zeros((2, 4, 84, 84), dtype=np.uint8))
+    assert q.shape == (2, 6) and np.isfinite(q).all()

@@ -12,14 +12,40 @@ from pathlib import Path
 __version__ = "0.1.0"
 
 
-def load(path: str | Path, device: str = "cpu", env_id: str | None = None):
-    """Load a trained agent from a run directory; ``agent.act(obs)`` and ``agent.q_values(obs)`` use it.
+def load(path_or_repo: str | Path, device: str = "cpu", env_id: str | None = None, revision: str | None = None):
+    """Load a trained agent from a run directory or a Hub repo id (pulled into the Hugging Face cache).
 
-    ``env_id`` checks the agent fits that env (e.g. a CartPole agent is refused for Pong, naming both).
+    Repos in CleanRL, Stable-Baselines3 or the course's format load too (see ``hub.formats``).
+    ``agent.act(obs)`` gives greedy actions and ``agent.q_values(obs)`` the Q estimates. ``env_id``
+    checks the agent fits that env (a CartPole agent is refused for Pong, naming both).
     """
+    from hub.formats import detect_format
     from zoo.run_dir import load_agent
 
-    return load_agent(Path(path), device=device, env_id=env_id)
+    folder = resolve(path_or_repo, revision)
+    fmt, file = detect_format(folder, str(path_or_repo))
+    if fmt == "native":
+        return load_agent(folder, device=device, env_id=env_id)
+    from hub.formats import load_foreign
+
+    return load_foreign(fmt, file, str(path_or_repo), device=device, env_id=env_id)
+
+
+def resolve(path_or_repo: str | Path, revision: str | None = None) -> Path:
+    """A local folder for a run directory path, or for a repo id after pulling it."""
+    from zoo.errors import ZooError
+
+    path = Path(path_or_repo)
+    text = str(path_or_repo)
+    if path.exists():
+        return path
+    looks_like_repo = text.count("/") == 1 and not text.startswith((".", "/", "~")) and "\\" not in text
+    if not looks_like_repo:
+        raise ZooError(f"no run directory at {text}. Train one with `zoo train ALGO ENV`, or give a Hub repo id "
+                       "(owner/name).")
+    from hub.pull import pull
+
+    return pull(text, revision=revision)
 
 
 __all__ = ["load", "__version__"]

@@ -115,6 +115,45 @@ def build_parser(algo: str | None = None) -> argparse.ArgumentParser:
 
     sub.add_parser("list", help="list environments, algorithms and tuned presets",
                    description="List the environments with agents, the algorithms and the tuned presets.")
+
+    play = sub.add_parser("play", help="play a trained agent from a run directory or a Hub repo",
+                          description="Play greedy episodes and print each return and the mean ± std. A repo id "
+                                      "(owner/name) is pulled into the Hugging Face cache first; CleanRL, "
+                                      "Stable-Baselines3 and course checkpoints play too.")
+    play.add_argument("source", metavar="REPO_ID_OR_DIR", help="run directory or Hub repo id")
+    play.add_argument("--episodes", type=int, default=3, help="number of episodes (default: 3)")
+    play.add_argument("--seed", type=int, default=0, help="seed of the env (default: 0)")
+    play.add_argument("--video", type=Path, default=None, metavar="OUT.mp4", help="film the first episode in colour")
+    play.add_argument("--revision", default=None, help="branch, tag or commit of a Hub repo (default: main)")
+    play.add_argument("--device", default="cpu", help="torch device: cpu or cuda (default: cpu)")
+
+    push = sub.add_parser("push", help="upload a run directory to the Hugging Face Hub",
+                          description="Upload RUN_DIR to REPO_ID in one commit (created if needed), with its model "
+                                      "card (generated from config.json and results.json if missing). Checkpoints "
+                                      "for --resume stay local. The token comes from HF_TOKEN or `hf auth login`; "
+                                      "HF_ENDPOINT selects another Hub.")
+    push.add_argument("run_dir", type=Path, metavar="RUN_DIR")
+    push.add_argument("repo_id", metavar="REPO_ID", help="owner/name")
+    push.add_argument("--private", action="store_true", help="create the repo as private")
+    push.add_argument("--revision", default=None, metavar="BRANCH", help="branch to commit to (created if needed)")
+    push.add_argument("--commit-message", default=None, metavar="MSG")
+
+    pull = sub.add_parser("pull", help="download a Hub repo into the Hugging Face cache",
+                          description="Download REPO_ID into the Hugging Face cache, check it holds a loadable "
+                                      "agent, and print the local path. With HF_HUB_OFFLINE=1 it uses the cache.")
+    pull.add_argument("repo_id", metavar="REPO_ID")
+    pull.add_argument("--revision", default=None, help="branch, tag or commit (default: main)")
+
+    convert = sub.add_parser("convert", help="turn a CleanRL, SB3 or course checkpoint into a run directory",
+                             description="Convert SRC (a Hub repo id, a folder or a checkpoint file) into a native "
+                                         "run directory OUT_DIR. Only tensors are read (torch.load with "
+                                         "weights_only=True); an SB3 zip's pickled data member is never opened.")
+    convert.add_argument("source", metavar="SRC")
+    convert.add_argument("out_dir", type=Path, metavar="OUT_DIR")
+    convert.add_argument("--env", default=None, metavar="ENV_ID", help="env id (default: guessed from SRC, e.g. "
+                                                                         "ALE/Pong-v5)")
+    convert.add_argument("--episodes", type=int, default=0,
+                         help="evaluate this many greedy episodes into results.json and a model card (default: 0)")
     return parser
 
 
@@ -129,7 +168,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser(_algo_in(argv)).parse_args(argv)
     try:
-        return {"train": _train, "eval": _eval, "list": _list}[args.command](args)
+        commands = {"train": _train, "eval": _eval, "list": _list, "play": _play, "push": _push, "pull": _pull,
+                    "convert": _convert}
+        return commands[args.command](args)
     except Interrupted as stopped:
         print(f"zoo: {stopped}", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -205,6 +246,75 @@ def _list(args: argparse.Namespace) -> int:
     for (algo, env_id), p in PRESETS.items():
         hyper = " ".join(f"{k}={v}" for k, v in p.get("hyperparameters", {}).items())
         print(f"  {algo:<16} {env_id:<18} {p.get('steps', '-'):>10,}  {hyper}")
+    return 0
+
+
+def _play(args: argparse.Namespace) -> int:
+    import zoo
+    from zoo.play import play
+
+    if args.episodes < 1:
+        raise ZooError(f"--episodes must be at least 1 (got {args.episodes})")
+    agent = zoo.load(args.source, device=args.device, revision=args.revision)
+    config = agent.run_config
+    print(f"{config['algo']} on {config['env_id']} from {args.source}")
+    returns = play(agent, args.episodes, args.seed, args.video,
+                   on_episode=lambda i, ret: print(f"  episode {i + 1}: return {ret:g}", flush=True))
+    print(f"mean reward {returns.mean():.3f} ± {returns.std():.3f} over {args.episodes} greedy episodes")
+    if args.video:
+        print(f"video of episode 1: {args.video}")
+    return 0
+
+
+def _push(args: argparse.Namespace) -> int:
+    from hub.push import push
+
+    url = push(args.run_dir, args.repo_id, private=args.private, revision=args.revision,
+               commit_message=args.commit_message)
+    print(f"pushed {args.run_dir} to {args.repo_id}: {url}")
+    return 0
+
+
+def _pull(args: argparse.Namespace) -> int:
+    from hub.formats import detect_format
+    from hub.pull import pull
+
+    path = pull(args.repo_id, revision=args.revision)
+    fmt, _ = detect_format(path, args.repo_id)
+    print(f"{args.repo_id} ({fmt} format) is in {path}")
+    return 0
+
+
+def _convert(args: argparse.Namespace) -> int:
+    from hub.formats import convert, detect_format
+
+    import zoo
+
+    if args.out_dir.exists():
+        raise ZooError(f"{args.out_dir} already exists; choose a new OUT_DIR")
+    folder = zoo.resolve(args.source) if not Path(args.source).is_file() else Path(args.source)
+    fmt, file = detect_format(folder, args.source)
+    if fmt == "native":
+        raise ZooError(f"{args.source} is already a value-zoo run directory; nothing to convert")
+    staging = args.out_dir.with_name(f".{args.out_dir.name}.tmp")
+    import shutil
+
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        convert(fmt, file, staging, args.source, env_id=args.env)
+        if args.episodes > 0:
+            from zoo.evaluate import evaluate
+            from zoo.run_dir import write_model_card, write_results
+
+            agent = zoo.load(staging)
+            config = agent.run_config
+            returns = evaluate(agent, config["env_id"], config.get("env_kwargs"), args.episodes, seed=10_000)
+            write_results(staging, returns, config["env_id"], seed=10_000)
+            write_model_card(staging)
+        staging.rename(args.out_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    print(f"converted {args.source} ({fmt}) into {args.out_dir}")
     return 0
 
 

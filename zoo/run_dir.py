@@ -110,6 +110,14 @@ def model_card(config: dict[str, Any], results: dict[str, Any]) -> str:
                                  metric_value=score)],
     )
     hyper = "\n".join(f"| `{k}` | `{v}` |" for k, v in config.get("hyperparameters", {}).items())
+    preprocessing = config.get("preprocessing")
+    env_note = ""
+    if preprocessing:
+        env_note = ("\n\nObservations: " + ", ".join(f"{k} {v}" for k, v in preprocessing.items())
+                    + ". No sticky actions (`repeat_action_probability=0`).")
+    if config.get("converted_from"):
+        src = config["converted_from"]
+        env_note += f"\n\nConverted from a {src['format']} checkpoint ({src['source']}, file `{src['file']}`)."
     env_kwargs = config.get("env_kwargs") or {}
     template = f"""---
 {{{{ card_data }}}}
@@ -118,7 +126,7 @@ def model_card(config: dict[str, Any], results: dict[str, Any]) -> str:
 # {algo} on {env_id}
 
 A **{algo}** agent for `{env_id}`{f" (env kwargs `{env_kwargs}`)" if env_kwargs else ""}, trained with
-value-zoo for {config.get("steps", 0):,} environment steps (seed {config.get("seed")}).
+value-zoo for {config.get("steps", 0):,} environment steps (seed {config.get("seed")}).{env_note}
 
 Greedy evaluation over {results["n_episodes"]} episodes: **mean reward {score}**.
 
@@ -126,12 +134,13 @@ Greedy evaluation over {results["n_episodes"]} episodes: **mean reward {score}**
 
 ```bash
 pip install value-zoo
-zoo eval RUN_DIR --episodes 100      # RUN_DIR: this folder
+zoo pull REPO_ID                                 # into the Hugging Face cache
+zoo play REPO_ID --episodes 5 --video play.mp4   # greedy episodes, a colour video of the first
 ```
 
 ```python
 import zoo
-agent = zoo.load("RUN_DIR")
+agent = zoo.load("REPO_ID")          # or a local run directory
 action = agent.act(observation)      # greedy; agent.q_values(observation) gives Q(s, ·)
 ```
 

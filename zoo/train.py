@@ -235,6 +235,10 @@ def train(settings: TrainSettings) -> Path:
         "hyperparameters": dataclasses.asdict(config), "versions": versions(),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
+    if s.env_id.startswith("ALE/"):
+        from zoo.atari import PREPROCESSING
+
+        run_config["preprocessing"] = PREPROCESSING
     previous_sigint = signal.getsignal(signal.SIGINT)
     try:
         logger = MetricsLogger(staging, tensorboard=s.tensorboard, tensorboard_every=steps // 2000, append=s.resume)

@@ -1,0 +1,68 @@
+"""Upload a run directory to the Hub as one commit, with its model card."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from zoo.errors import ZooError
+
+# Resume state is large and only useful where training continues; it stays on the machine.
+EXCLUDED = {"checkpoint.safetensors", "checkpoint.json"}
+
+
+def files_to_push(run_dir: Path) -> list[Path]:
+    """The run directory's files, minus checkpoints and hidden files."""
+    return [p for p in sorted(run_dir.rglob("*")) if p.is_file() and p.name not in EXCLUDED
+            and not any(part.startswith(".") for part in p.relative_to(run_dir).parts)]
+
+
+def push(run_dir: str | Path, repo_id: str, private: bool = False, revision: str | None = None,
+         commit_message: str | None = None, endpoint: str | None = None, token: str | None = None) -> str:
+    """Create ``repo_id`` if needed and upload ``run_dir`` in one commit; returns the commit URL.
+
+    The run directory is read, never written: a missing model card is generated into the commit
+    only, so a failed push leaves the directory exactly as it was.
+    """
+    from huggingface_hub import CommitOperationAdd
+    from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
+
+    from hub.pull import hub_api, is_offline
+    from zoo.run_dir import check_run_dir, model_card, read_json
+
+    run_dir = Path(run_dir)
+    check_run_dir(run_dir)
+    if not (run_dir / "results.json").is_file():
+        raise ZooError(f"{run_dir} has no results.json. Evaluate it first: zoo eval {run_dir} --write")
+    config, results = read_json(run_dir / "config.json"), read_json(run_dir / "results.json")
+    if is_offline():
+        raise ZooError("HF_HUB_OFFLINE is set: pushing needs the Hub. Unset it and try again.")
+    operations = [CommitOperationAdd(path_in_repo=p.relative_to(run_dir).as_posix(), path_or_fileobj=str(p))
+                  for p in files_to_push(run_dir) if p.relative_to(run_dir).as_posix() != "README.md"]
+    card_path = run_dir / "README.md"
+    card = card_path.read_text(encoding="utf-8") if card_path.is_file() else model_card(config, results)
+    # The card is written before the repo id is known; the uploaded copy names it (the folder is not touched).
+    operations.append(CommitOperationAdd(path_in_repo="README.md",
+                                         path_or_fileobj=card.replace("REPO_ID", repo_id).encode("utf-8")))
+    api = hub_api(endpoint, token)
+    message = commit_message or f"Upload {config['algo']} agent for {config['env_id']} (mean reward " \
+                                f"{results['mean_reward']:.2f} +/- {results['std_reward']:.2f})"
+    try:
+        api.create_repo(repo_id, private=private, exist_ok=True)
+        if revision and revision != "main":
+            api.create_branch(repo_id, branch=revision, exist_ok=True)
+        info = api.create_commit(repo_id, operations, commit_message=message, revision=revision)
+    except RepositoryNotFoundError:
+        raise ZooError(f"cannot write to {repo_id}: it does not exist or your token cannot see it. Check the owner "
+                       "part of the name and that your token has write access.") from None
+    except HfHubHTTPError as error:
+        status = error.response.status_code if error.response is not None else "?"
+        if status in (401, 403):
+            raise ZooError(f"the Hub rejected your token for {repo_id} (HTTP {status}). Log in again with "
+                           "`hf auth login` or set HF_TOKEN to a token with write access.") from None
+        raise ZooError(f"the Hub refused the upload to {repo_id} (HTTP {status}): {str(error).splitlines()[0]}") from None
+    except Exception as error:
+        if isinstance(error, OSError) or type(error).__module__.startswith(("httpx", "httpcore")):
+            raise ZooError(f"cannot reach {api.endpoint} ({str(error).splitlines()[0] if str(error) else type(error).__name__}). "
+                           "Check your network or HF_ENDPOINT.") from None
+        raise
+    return info.commit_url
