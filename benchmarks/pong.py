@@ -12,7 +12,6 @@ Run: python benchmarks/pong.py
 from __future__ import annotations
 
 import platform
-import resource
 import time
 
 import numpy as np
@@ -38,7 +37,7 @@ def raw_env_throughput(steps: int = 20_000) -> float:
     return steps / (time.perf_counter() - start)
 
 
-def update_ms(precision: str, channels_last: bool, repeats: int = 100) -> float:
+def update_ms(precision: str, channels_last: bool, repeats: int = 30) -> float:
     agent = DQNAgent(DQNConfig(precision=precision, batch_size=32, dueling=True), OBS, ACT)
     if not channels_last:  # undo the default for the comparison
         agent.channels_last = False
@@ -82,26 +81,35 @@ def training_loop_throughput(steps: int = 6_000, learning_starts: int = 2_000) -
     return (steps - learning_starts) / (marks[steps] - marks[learning_starts])
 
 
+def _rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) / 1024
+
+
 def replay_rss_mb(transitions: int = 100_000) -> tuple[float, float]:
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Resident memory added by a full 100k-transition replay (run first, in a fresh process)."""
+    before = _rss_mb()
     buffer = FrameReplayBuffer(transitions, 2, 0.99, 3)
     rng = np.random.default_rng(0)
     frames = rng.integers(0, 255, size=(64, 2, 4, 84, 84), dtype=np.uint8)
     no = np.zeros(2, dtype=bool)
     for t in range(transitions // 2 + 100):  # fill it completely (and wrap a little)
         buffer.add(frames[t % 64], rng.integers(6, size=2), np.zeros(2), frames[(t + 1) % 64], no, no)
-    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    after = _rss_mb()
     return after - before, buffer.nbytes / 2**20
 
 
 def main() -> None:
-    print(f"machine: {platform.machine()}, {torch.get_num_threads()} torch threads, torch {torch.__version__}\n")
+    from zoo.agents.dqn import native_bf16
+
+    rss, declared = replay_rss_mb()
+    print(f"machine: {platform.machine()}, CPU capability {torch.backends.cpu.get_cpu_capability()}, native bf16: "
+          f"{native_bf16()}, {torch.get_num_threads()} torch threads, torch {torch.__version__}\n")
     print(f"AtariVectorEnv raw, 2 envs / 2 threads, random actions: {raw_env_throughput():,.0f} agent steps/s")
     for precision, cl, name in [("fp32", False, "fp32"), ("fp32", True, "fp32 + channels_last"),
                                 ("bf16", True, "bf16 autocast + channels_last")]:
         print(f"batch-32 dueling Nature-CNN update, {name}: {update_ms(precision, cl):.1f} ms")
-    print(f"DQN training loop (Pong preset, 1 update per 2 agent steps): {training_loop_throughput():,.0f} agent steps/s")
-    rss, declared = replay_rss_mb()
+    print(f"DQN training loop (Pong preset: 2 envs, 1 batch-32 update per 4 agent steps): {training_loop_throughput():,.0f} agent steps/s")
     print(f"replay with 100k Pong transitions: {rss:,.0f} MiB resident growth ({declared:,.0f} MiB of arrays)")
 
 

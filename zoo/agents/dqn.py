@@ -66,7 +66,7 @@ class DQNConfig:
     num_envs: int = 1
     """parallel environments collecting experience"""
     precision: str = "auto"
-    """fp32, bf16 (autocast) or auto: bf16 + channels_last for the CNN on CPU, fp32 otherwise"""
+    """fp32, bf16 (autocast) or auto: bf16 for the CNN where the CPU has native bf16 (AVX512-BF16/AMX), else fp32"""
 
 
 def _check(config: DQNConfig) -> None:
@@ -89,6 +89,14 @@ def _check(config: DQNConfig) -> None:
         parse_hidden(config.hidden)
     except ValueError:
         raise ZooError(f"hidden={config.hidden!r}: give layer sizes like 256,256") from None
+
+
+def native_bf16() -> bool:
+    """Whether this CPU computes bf16 in hardware (AVX512-BF16 or AMX); elsewhere torch emulates it, slowly."""
+    try:
+        return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+    except AttributeError:  # older torch without these probes: assume not
+        return False
 
 
 def parse_hidden(text: str) -> tuple[int, ...]:
@@ -139,9 +147,11 @@ class DQNAgent:
         self.q = build_q_network("atari" if self.obs_kind == "atari" else "vector", self.obs_dim, self.n_actions,
                                  parse_hidden(config.hidden), config.dueling).to(self.device)
         cpu_cnn = self.obs_kind == "atari" and self.device.type == "cpu"
-        # Measured on this 2-core CPU (AVX-512/AMX): the Nature CNN update takes 22 ms in fp32, 11 ms with
-        # bf16 autocast + channels_last. Small MLPs gain nothing, so "auto" only switches the CNN.
-        self.bf16 = config.precision == "bf16" or (config.precision == "auto" and cpu_cnn)
+        # bf16 autocast pays only with native bf16: on a CPU with AVX-512/AMX the Nature CNN update was measured
+        # at 22 ms in fp32 and 11 ms in bf16 + channels_last, but on an AVX2-only CPU (AMD EPYC, this project's
+        # machine in one session) bf16 is emulated and took 570 ms against 50 ms in fp32 (BENCHMARKS.md).
+        # Small MLPs gain nothing either way, so "auto" only considers the CNN.
+        self.bf16 = config.precision == "bf16" or (config.precision == "auto" and cpu_cnn and native_bf16())
         self.channels_last = self.obs_kind == "atari"
         if self.channels_last:
             self.q = self.q.to(memory_format=torch.channels_last)
