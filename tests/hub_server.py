@@ -137,8 +137,10 @@ class _Handler(BaseHTTPRequestHandler):
             repo_id = f"{data['organization']}/{data['name']}" if data.get("organization") else data["name"]
             if "/" not in repo_id:
                 repo_id = f"tester/{repo_id}"
-            if repo_id in self.hub.repos:
-                return self._error(409, None, "You already created this model repo")
+            if repo_id in self.hub.repos:  # like the Hub: 409, and the body still names the repo's url
+                return self._send(409, {"error": "You already created this model repo",
+                                        "url": f"{self.hub.url}/{repo_id}"},
+                                  {"X-Error-Message": "You already created this model repo"})
             # huggingface_hub 2.x sends "visibility"; older clients sent "private".
             self.hub.repos[repo_id] = Repo(data.get("visibility") == "private" or bool(data.get("private")))
             _commit(self.hub.repos[repo_id], "main", {".gitattributes": b"*.safetensors filter=lfs\n"})

@@ -39,6 +39,13 @@ def test_dqn_learns_the_toy_mdps_optimal_policy_and_values(tmp_path, env_id, gam
     np.testing.assert_allclose(q, exact_Q[live], atol=0.3)
 
 
+@pytest.mark.parametrize("env_id, best", [("toy/Trap-v0", 0), ("toy/Slippery-v0", 2)])
+def test_reinforce_learns_the_toy_mdps_optimal_action(tmp_path, env_id, best):
+    _, agent, results = quick(tmp_path, "reinforce", env_id, eval_episodes=50)
+    assert agent.act(0) == best and agent.action_probabilities(0)[best] > 0.9
+    assert results["mean_reward"] >= {"toy/Trap-v0": 1.0, "toy/Slippery-v0": 2.5}[env_id]
+
+
 def test_td0_predicts_the_random_policys_value_and_stays_bounded(tmp_path):
     _, agent, _ = quick(tmp_path, "td0", "CartPole-v1", eval_episodes=10)
     # Monte Carlo value of the random policy from start states, γ = 0.95.

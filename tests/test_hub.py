@@ -65,6 +65,14 @@ def test_push_pull_play_round_trip(server, run_dir, hf_home, tmp_path):
             "metrics.csv"} <= set(files)
     assert files["model.safetensors"] == (run_dir / "model.safetensors").read_bytes()
     assert snapshot(run_dir) == before
+    card = files["README.md"].decode()
+    assert "zoo play tester/trap-planner" in card and "REPO_ID" not in card  # the uploaded card names its repo
+    # Pushing again to the existing repo (the Hub answers 409 to the create) makes a second commit.
+    first = server.repos["tester/trap-planner"].branches["main"]
+    again = zoo_cmd(["push", run_dir, "tester/trap-planner", "--commit-message", "again"], server, hf_home)
+    assert again.returncode == 0, again.stderr
+    assert server.repos["tester/trap-planner"].branches["main"] != first
+    assert "POST /api/repos/create" in server.requests
 
     pulled = zoo_cmd(["pull", "tester/trap-planner"], server, hf_home)
     assert pulled.returncode == 0, pulled.stderr

@@ -68,6 +68,8 @@ PRESETS.update({
         "num_envs": 8, "train_freq": 32, "gradient_steps": 32, "target_update_interval": 32,
         "epsilon_start": 1.0, "epsilon_final": 0.04, "epsilon_decay_steps": 8_000, "hidden": "128,128",
         "n_step": 3, "double": True, "loss": "huber", "max_grad_norm": 10.0}},
+    ("reinforce", "toy/Trap-v0"): {"steps": 3_000, "hyperparameters": {"gamma": 1.0}},
+    ("reinforce", "toy/Slippery-v0"): {"steps": 6_000, "hyperparameters": {"gamma": 1.0}},
     ("td0", "CartPole-v1"): {"steps": 40_000, "hyperparameters": {"gamma": 0.95, "learning_rate": 1e-3, "num_envs": 8}},
     ("reinforce", "CartPole-v1"): {"steps": 200_000, "hyperparameters": {
         "gamma": 0.99, "learning_rate": 0.01, "hidden": "64", "num_envs": 8, "baseline": True,
