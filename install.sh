@@ -9,3 +9,5 @@ if ! "$PYTHON" -c "import torch" 2>/dev/null; then
   "$PYTHON" -m pip install --disable-pip-version-check "torch==2.13.0"
 fi
 "$PYTHON" -m pip install --disable-pip-version-check -e ".[test]"
+# Under pyenv, a new console script (`zoo`) is on PATH only after a rehash.
+if command -v pyenv >/dev/null 2>&1; then pyenv rehash || true; fi

@@ -3,20 +3,24 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from zoo.cli import main
 
 
+ZOO = str(Path(sys.executable).with_name("zoo"))  # the installed console script, shims or not
+
+
 def test_console_script_trains_and_evaluates(tmp_path):
     out = tmp_path / "run"
-    done = subprocess.run(["zoo", "train", "planner", "toy/Slippery-v0", "--out", str(out), "--no-video"],
+    done = subprocess.run([ZOO, "train", "planner", "toy/Slippery-v0", "--out", str(out), "--no-video"],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert f"run directory: {out}" in done.stdout and "over 1000 greedy episodes" in done.stdout
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
-    shown = subprocess.run(["zoo", "eval", str(out), "--episodes", "300"], capture_output=True, text=True)
+    shown = subprocess.run([ZOO, "eval", str(out), "--episodes", "300"], capture_output=True, text=True)
     assert shown.returncode == 0 and "planner on toy/Slippery-v0: mean reward" in shown.stdout
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before  # eval changes nothing
 

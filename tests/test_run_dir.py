@@ -115,3 +115,13 @@ def test_failed_forced_run_leaves_the_old_directory_intact(run):
         train(TrainSettings("q-learning", "toy/Trap-v0", seed=3, out=run, force=True,
                             env_kwargs={"no_such_argument": 1}))
     assert {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()} == before
+
+
+def test_files_get_ordinary_permissions(run):
+    import os
+    import stat
+
+    umask = os.umask(0)
+    os.umask(umask)
+    for name in ("model.safetensors", "config.json", "results.json", "replay.mp4", "README.md"):
+        assert stat.S_IMODE((run / name).stat().st_mode) == 0o666 & ~umask, name

@@ -45,7 +45,10 @@ def resolve(path_or_repo: str | Path, revision: str | None = None) -> Path:
                        "(owner/name).")
     from hub.pull import pull
 
-    return pull(text, revision=revision)
+    try:
+        return pull(text, revision=revision)
+    except ZooError as error:
+        raise ZooError(f"{text} is not a local directory; as a Hub repo id: {error}") from None
 
 
 __all__ = ["load", "__version__"]

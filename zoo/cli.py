@@ -219,6 +219,9 @@ def _eval(args: argparse.Namespace) -> int:
 
     if args.episodes < 1:
         raise ZooError(f"--episodes must be at least 1 (got {args.episodes})")
+    from zoo.run_dir import check_run_dir
+
+    check_run_dir(args.run_dir)  # eval takes run directories only: a typo must not go looking on the Hub
     agent = zoo.load(args.run_dir)
     config = agent.run_config
     returns = evaluate(agent, config["env_id"], config.get("env_kwargs"), args.episodes, args.seed)

@@ -42,6 +42,7 @@ class MetricsLogger:
         """Record one finished training episode."""
         self._episode_writer.writerow((step, episode, f"{ret:.6g}", length, _fmt(loss), f"{epsilon:.4g}",
                                        f"{steps_per_s:.1f}", f"{wall_s:.3f}"))
+        self._episodes.flush()  # so `tail -f metrics.csv` follows a long run (one small write per episode)
         if self._tb is not None and step >= self._tb_next:
             self._tb_next = step + self._tb_every
             self._tb.add_scalar("charts/episodic_return", ret, step)

@@ -31,7 +31,8 @@ from zoo.evaluate import evaluate
 from zoo.metrics import MetricsLogger
 from zoo.plots import plot_learning_curve
 from zoo.presets import DEFAULT_STEPS, preset
-from zoo.run_dir import FORMAT_VERSION, read_json, save_model, versions, write_model_card, write_results
+from zoo.run_dir import (FORMAT_VERSION, load_agent, read_json, save_model, versions, write_model_card,
+                         write_results)
 from zoo.video import record_video
 
 
@@ -261,11 +262,14 @@ def train(settings: TrainSettings) -> Path:
             if not (staging / "model.safetensors").exists():
                 save_model(staging / "model.safetensors", agent.state_dict(), s.algo)
             replace_directory(staging, out)
+            if algorithm.tabular:
+                raise Interrupted(f"interrupted at step {agent.steps_done:,}; the tables so far are in {out}. "
+                                  "Tabular runs cannot resume: train again to finish.")
             raise Interrupted(f"interrupted at step {agent.steps_done:,}; checkpoint saved in {out}. "
                               f"Continue with: zoo train --resume {out}")
         if algorithm.tabular or not (staging / "model.safetensors").exists():
             save_model(staging / "model.safetensors", agent.state_dict(), s.algo)
-        best_agent = _load_best(staging, algorithm, config, obs_desc, act_desc, s)
+        best_agent = load_agent(staging, device=s.device)  # the best-evaluated weights, as a user will load them
         returns = evaluate(best_agent, s.env_id, s.env_kwargs, eval_episodes, seed=s.seed + 10_000)
         write_results(staging, returns, s.env_id, seed=s.seed + 10_000)
         plot_learning_curve(staging, f"{s.algo} on {s.env_id} (seed {s.seed})")
@@ -276,15 +280,6 @@ def train(settings: TrainSettings) -> Path:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return out
-
-
-def _load_best(staging: Path, algorithm, config, obs_desc, act_desc, s: TrainSettings):
-    from zoo.run_dir import load_model
-
-    agent = algorithm.agent_class.create(config, obs_desc, act_desc, seed=s.seed, device=s.device)
-    state = load_model(staging / "model.safetensors")
-    agent.load_state_dict(state if not algorithm.tabular else {k: v.numpy() for k, v in state.items()})
-    return agent
 
 
 def _handle_ctrl_c(run: Run, previous) -> None:

@@ -7,7 +7,11 @@ Bellman backups run on the learned model as on the exact one.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+
+from zoo.agents.tabular import TabularAgent
 
 
 def empty_tables(n_states: int, n_actions: int) -> dict[str, np.ndarray]:
@@ -30,3 +34,46 @@ def estimate(tables: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     visits = tables["counts"].sum(axis=-1)  # also works on the rows of one state
     safe = np.maximum(visits, 1.0)
     return tables["counts"] / safe[..., None], tables["reward_sums"] / safe
+
+
+@dataclass(frozen=True)
+class LearnedModelConfig:
+    """Hyperparameters of planning on a learned model (value iteration and Q-iteration alike)."""
+
+    gamma: float = 0.9
+    """discount factor γ in [0, 1]"""
+    epsilon_start: float = 1.0
+    """exploration rate at the start (1 = random steps, as in the course)"""
+    epsilon_final: float = 1.0
+    """exploration rate after epsilon_decay_steps"""
+    epsilon_decay_steps: int = 1
+    """steps over which ε decays linearly"""
+    plan_every: int = 100
+    """environment steps between planning phases"""
+    plan_tol: float = 1e-6
+    """a planning phase stops when no value changes by more than this"""
+    plan_max_sweeps: int = 1000
+    """most Bellman sweeps in one planning phase"""
+
+
+class LearnedModelAgent(TabularAgent):
+    """Counts every transition and plans on the estimated model every ``plan_every`` steps."""
+
+    Config = LearnedModelConfig
+
+    def __init__(self, config: LearnedModelConfig, n_states: int, n_actions: int, seed: int = 0) -> None:
+        super().__init__(config, n_states, n_actions, seed)
+        self.tables = empty_tables(n_states, n_actions)
+
+    def observe(self, obs, action, reward, next_obs, terminated) -> None:
+        record(self.tables, obs, action, reward, next_obs, terminated)
+        self.steps_done += 1
+        if self.steps_done % self.config.plan_every == 0:
+            self.plan()
+
+    def plan(self) -> None:
+        """Bellman backups over all states on the current estimate of the model."""
+        raise NotImplementedError
+
+    def finish(self) -> None:
+        self.plan()
