@@ -242,6 +242,7 @@ def test_converted_agent_gives_the_source_networks_q_values(fmt, tmp_path):
     assert config["env_id"] == "ALE/Pong-v5" and config["converted_from"]["format"] == fmt
 
 
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol")  # the hostile file's protocol; refused all the same
 def test_a_pickle_that_is_not_plain_tensors_is_refused(tmp_path):
     import pickle
 
