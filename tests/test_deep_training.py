@@ -1,8 +1,6 @@
 """Deep agents learn where the answer is known, and training runs are reproducible, resumable and safe."""
 
 import json
-import os
-import shutil
 import signal
 import subprocess
 import sys

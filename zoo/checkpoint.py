@@ -6,7 +6,6 @@ and neither is ever a pickle.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 

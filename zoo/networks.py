@@ -3,8 +3,21 @@ each with a plain or dueling head."""
 
 from __future__ import annotations
 
+import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
+
+
+def network_input(obs, kind: str, dim: int, device: torch.device) -> torch.Tensor:
+    """Observations as a network's input: one-hot for discrete states ("discrete", ``dim`` states), float
+    vectors ("vector"), or uint8 frame stacks in channels_last layout ("atari"; scaled inside the CNN)."""
+    x = torch.as_tensor(np.asarray(obs), device=device)
+    if kind == "discrete":
+        return F.one_hot(x.long(), dim).float()
+    if kind == "atari":
+        return x.contiguous(memory_format=torch.channels_last) if x.dim() == 4 else x
+    return x.float()
 
 
 def dueling_aggregate(value: torch.Tensor, advantage: torch.Tensor) -> torch.Tensor:

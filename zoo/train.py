@@ -8,7 +8,6 @@ episodes, shows progress, evaluates greedily now and then (keeping the best weig
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import shutil
 import signal

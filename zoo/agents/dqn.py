@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from zoo.errors import ZooError
-from zoo.networks import build_q_network
+from zoo.networks import build_q_network, network_input
 from zoo.replay import ReplayBuffer
 from zoo.schedules import exponential_schedule, linear_schedule
 from zoo.targets import double_q_target, td_target
@@ -166,12 +166,7 @@ class DQNAgent:
     # -- acting ---------------------------------------------------------------------------------------
     def obs_tensor(self, obs) -> torch.Tensor:
         """Observations as the network's input: one-hot for discrete states, uint8 frames for Atari."""
-        x = torch.as_tensor(np.asarray(obs), device=self.device)
-        if self.obs_kind == "discrete":
-            return F.one_hot(x.long(), self.obs_dim).float()
-        if self.obs_kind == "atari":
-            return x.contiguous(memory_format=torch.channels_last) if x.dim() == 4 else x
-        return x.float()
+        return network_input(obs, self.obs_kind, self.obs_dim, self.device)
 
     def _forward(self, net: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):

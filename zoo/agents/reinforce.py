@@ -16,7 +16,7 @@ import torch.nn.functional as F
 
 from zoo.agents.dqn import load_weights, observation_kind, parse_hidden
 from zoo.errors import ZooError
-from zoo.networks import mlp
+from zoo.networks import mlp, network_input
 from zoo.targets import discounted_returns
 
 
@@ -75,8 +75,7 @@ class ReinforceAgent:
         self.last_loss = float("nan")
 
     def obs_tensor(self, obs) -> torch.Tensor:
-        x = torch.as_tensor(np.asarray(obs), device=self.device)
-        return F.one_hot(x.long(), self.obs_dim).float() if self.obs_kind == "discrete" else x.float()
+        return network_input(obs, self.obs_kind, self.obs_dim, self.device)
 
     @torch.inference_mode()
     def action_probabilities(self, obs) -> np.ndarray:
