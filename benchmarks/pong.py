@@ -40,7 +40,6 @@ def raw_env_throughput(steps: int = 20_000) -> float:
 def update_ms(precision: str, channels_last: bool, repeats: int = 30) -> float:
     agent = DQNAgent(DQNConfig(precision=precision, batch_size=32, dueling=True), OBS, ACT)
     if not channels_last:  # undo the default for the comparison
-        agent.channels_last = False
         agent.q = agent.q.to(memory_format=torch.contiguous_format)
         agent.target = agent.target.to(memory_format=torch.contiguous_format)
         agent.obs_tensor = lambda obs: torch.as_tensor(np.asarray(obs))  # noqa: E731

@@ -116,6 +116,17 @@ class _Handler(BaseHTTPRequestHandler):
             return False
         return True
 
+    def _files(self, repo_id: str, rev: str, head: bool) -> tuple[Repo, dict[str, bytes]] | None:
+        """The repo and its files at ``rev``, or None after answering 404 as the Hub does."""
+        repo = self._repo(repo_id, head)
+        if repo is None:
+            return None
+        files = repo.files(rev)
+        if files is None:
+            self._error(404, "RevisionNotFound", f"Invalid rev id: {rev}", head)
+            return None
+        return repo, files
+
     def _repo(self, repo_id: str, head: bool = False) -> Repo | None:
         repo = self.hub.repos.get(repo_id)
         if repo is None or (repo.private and not self._token_ok()):
@@ -186,12 +197,10 @@ class _Handler(BaseHTTPRequestHandler):
         parts = path.split("/")
         if len(parts) >= 7 and parts[1:3] == ["api", "models"] and parts[5] in ("revision", "tree"):
             repo_id, action, rev = f"{parts[3]}/{parts[4]}", parts[5], parts[6]
-            repo = self._repo(repo_id, head)
-            if repo is None:
+            found = self._files(repo_id, rev, head)
+            if found is None:
                 return
-            files = repo.files(rev)
-            if files is None:
-                return self._error(404, "RevisionNotFound", f"Invalid rev id: {rev}", head)
+            repo, files = found
             names = sorted(files) + sorted(self.hub.extra_files.get(repo_id, {}))
             if action == "revision":
                 return self._send(200, {"id": repo_id, "modelId": repo_id, "sha": repo.sha(rev), "private": repo.private,
@@ -201,12 +210,10 @@ class _Handler(BaseHTTPRequestHandler):
                                      "oid": hashlib.sha1(all_files[n]).hexdigest()} for n in names], head=head)
         if len(parts) >= 6 and parts[3] == "resolve":
             repo_id, rev, filename = f"{parts[1]}/{parts[2]}", parts[4], "/".join(parts[5:])
-            repo = self._repo(repo_id, head)
-            if repo is None:
+            found = self._files(repo_id, rev, head)
+            if found is None:
                 return
-            files = repo.files(rev)
-            if files is None:
-                return self._error(404, "RevisionNotFound", f"Invalid rev id: {rev}", head)
+            repo, files = found
             data = files.get(filename, self.hub.extra_files.get(repo_id, {}).get(filename))
             if data is None:
                 return self._error(404, "EntryNotFound", f"{filename} does not exist", head)

@@ -73,3 +73,13 @@ def space_desc(space: gym.Space) -> dict:
     if isinstance(space, gym.spaces.Discrete):
         return {"type": "Discrete", "n": int(space.n)}
     return {"type": type(space).__name__, "shape": list(space.shape or ()), "dtype": str(space.dtype)}
+
+
+def build_agent(algorithm: Algorithm, config, obs_desc: dict, act_desc: dict, seed: int = 0, device: str = "cpu"):
+    """An untrained agent for spaces described as in config.json (``{"type": "Discrete", "n": 16}``).
+
+    Tabular agents take the numbers of states and actions; deep agents the descriptions and a device.
+    """
+    if algorithm.tabular:
+        return algorithm.agent_class(config, int(obs_desc["n"]), int(act_desc["n"]), seed)
+    return algorithm.agent_class(config, obs_desc, act_desc, seed, device)

@@ -173,7 +173,7 @@ def load_agent(run_dir: Path, device: str = "cpu", env_id: str | None = None):
 
     With ``env_id``, check first that the agent fits that env's spaces; a mismatch names both envs.
     """
-    from zoo.algorithms import get_algorithm
+    from zoo.algorithms import build_agent, get_algorithm
     from zoo.config import build_config
 
     check_run_dir(run_dir)
@@ -190,8 +190,8 @@ def load_agent(run_dir: Path, device: str = "cpu", env_id: str | None = None):
     if env_id is not None and env_id != config.get("env_id"):
         _check_env_fits(run_dir, config, env_id)
     agent_config = build_config(algorithm.agent_class.Config, hyper)
-    agent = algorithm.agent_class.create(agent_config, spaces["observation"], spaces["action"],
-                                         seed=config.get("seed", 0), device=device)
+    agent = build_agent(algorithm, agent_config, spaces["observation"], spaces["action"],
+                        seed=config.get("seed", 0), device=device)
     state = load_model(run_dir / "model.safetensors")
     agent.load_state_dict({k: v.numpy() for k, v in state.items()} if algorithm.tabular else state)
     agent.run_config = config

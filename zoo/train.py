@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
-from zoo.algorithms import check_fits, get_algorithm, space_desc
+from zoo.algorithms import build_agent, check_fits, get_algorithm, space_desc
 from zoo.atomic import replace_directory, write_json
 from zoo.checkpoint import load_checkpoint, save_checkpoint
 from zoo.config import build_config
@@ -218,7 +218,7 @@ def train(settings: TrainSettings) -> Path:
     if eval_episodes < 1:
         raise ZooError(f"--eval-episodes must be at least 1 (got {eval_episodes})")
     eval_every = s.eval_every if s.eval_every is not None else chosen.get("eval_every", max(steps // 10, 1))
-    agent = algorithm.agent_class.create(config, obs_desc, act_desc, seed=s.seed, device=s.device)
+    agent = build_agent(algorithm, config, obs_desc, act_desc, seed=s.seed, device=s.device)
 
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = out.with_name(f".{out.name}.tmp-{os.getpid()}")

@@ -126,11 +126,6 @@ class DQNAgent:
     Config = DQNConfig
     tabular = False
 
-    @classmethod
-    def create(cls, config: DQNConfig, obs_desc: dict, act_desc: dict, seed: int = 0, device: str = "cpu"):
-        """Build from the space descriptions of config.json."""
-        return cls(config, obs_desc, act_desc, seed, device)
-
     def finish(self) -> None:
         """Nothing to finish: a deep agent's weights are always current."""
 
@@ -152,8 +147,7 @@ class DQNAgent:
         # machine in one session) bf16 is emulated and took 570 ms against 50 ms in fp32 (BENCHMARKS.md).
         # Small MLPs gain nothing either way, so "auto" only considers the CNN.
         self.bf16 = config.precision == "bf16" or (config.precision == "auto" and cpu_cnn and native_bf16())
-        self.channels_last = self.obs_kind == "atari"
-        if self.channels_last:
+        if self.obs_kind == "atari":  # network_input() hands the CNN channels_last frames
             self.q = self.q.to(memory_format=torch.channels_last)
         self.target = copy.deepcopy(self.q).requires_grad_(False)
         # Fused Adam: one kernel for all parameters instead of a loop of small ops (1.7 vs 2.0 ms per update

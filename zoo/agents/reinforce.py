@@ -49,11 +49,6 @@ class ReinforceAgent:
     Config = ReinforceConfig
     tabular = False
 
-    @classmethod
-    def create(cls, config: ReinforceConfig, obs_desc: dict, act_desc: dict, seed: int = 0, device: str = "cpu"):
-        """Build from the space descriptions of config.json."""
-        return cls(config, obs_desc, act_desc, seed, device)
-
     def __init__(self, config: ReinforceConfig, obs_desc: dict, act_desc: dict, seed: int = 0,
                  device: str = "cpu") -> None:
         if config.learning_rate <= 0 or config.num_envs < 1:

@@ -26,11 +26,6 @@ class TabularAgent:
     tabular = True
     tables: dict[str, np.ndarray]
 
-    @classmethod
-    def create(cls, config, obs_desc: dict, act_desc: dict, seed: int = 0, device: str = "cpu"):
-        """Build from the space descriptions of config.json (``{"type": "Discrete", "n": 16}``)."""
-        return cls(config, int(obs_desc["n"]), int(act_desc["n"]), seed)
-
     def __init__(self, config, n_states: int, n_actions: int, seed: int = 0) -> None:
         self.config = config
         self.n_states, self.n_actions = n_states, n_actions

@@ -51,11 +51,6 @@ class TD0Agent:
     Config = TD0Config
     tabular = False
 
-    @classmethod
-    def create(cls, config: TD0Config, obs_desc: dict, act_desc: dict, seed: int = 0, device: str = "cpu"):
-        """Build from the space descriptions of config.json."""
-        return cls(config, obs_desc, act_desc, seed, device)
-
     def __init__(self, config: TD0Config, obs_desc: dict, act_desc: dict, seed: int = 0, device: str = "cpu") -> None:
         if config.policy != "random":
             raise ZooError(f"policy={config.policy!r}: td0 predicts the value of the random policy (policy=random)")
