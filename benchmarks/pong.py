@@ -1,9 +1,10 @@
 """Pong speed and memory: the figures of the deep-agents issue, printed as Markdown.
 
 1. ``AtariVectorEnv`` raw throughput, 2 envs on 2 threads, random actions (agent steps/s);
-2. the whole DQN training loop with the Pong preset (acting, replay, one batch-32 update every 2 agent
-   steps), agent steps/s after learning starts;
-3. ms per batch-32 Nature-CNN update: fp32, fp32 + channels_last, bf16 autocast + channels_last;
+2. the whole DQN training loop with the Pong preset (acting, replay, updates), agent steps/s after
+   learning starts;
+3. ms per batch-32 update (frames converted, dueling, Double DQN) for the Nature CNN and the 2013 one
+   the Pong preset uses: fp32, fp32 + channels_last, bf16 autocast + channels_last;
 4. resident memory of a replay buffer holding 100k Pong transitions.
 
 Run: python benchmarks/pong.py
@@ -37,12 +38,13 @@ def raw_env_throughput(steps: int = 20_000) -> float:
     return steps / (time.perf_counter() - start)
 
 
-def update_ms(precision: str, channels_last: bool, repeats: int = 30) -> float:
-    agent = DQNAgent(DQNConfig(precision=precision, batch_size=32, dueling=True), OBS, ACT)
-    if not channels_last:  # undo the default for the comparison
-        agent.q = agent.q.to(memory_format=torch.contiguous_format)
-        agent.target = agent.target.to(memory_format=torch.contiguous_format)
-        agent.obs_tensor = lambda obs: torch.as_tensor(np.asarray(obs))  # noqa: E731
+def update_ms(precision: str, channels_last: bool, cnn: str = "nature", repeats: int = 30) -> float:
+    """ms per agent.update of a batch of 32 (input conversion included), dueling head, Double DQN."""
+    agent = DQNAgent(DQNConfig(precision=precision, batch_size=32, dueling=True, cnn=cnn), OBS, ACT)
+    if channels_last != agent.channels_last:  # override the agent's own choice for the comparison
+        fmt = torch.channels_last if channels_last else torch.contiguous_format
+        agent.q, agent.target = agent.q.to(memory_format=fmt), agent.target.to(memory_format=fmt)
+        agent.channels_last = channels_last
     rng = np.random.default_rng(0)
     buffer = FrameReplayBuffer(2_000, 2, 0.99, 3)
     for _ in range(600):
@@ -105,10 +107,13 @@ def main() -> None:
     print(f"machine: {platform.machine()}, CPU capability {torch.backends.cpu.get_cpu_capability()}, native bf16: "
           f"{native_bf16()}, {torch.get_num_threads()} torch threads, torch {torch.__version__}\n")
     print(f"AtariVectorEnv raw, 2 envs / 2 threads, random actions: {raw_env_throughput():,.0f} agent steps/s")
-    for precision, cl, name in [("fp32", False, "fp32"), ("fp32", True, "fp32 + channels_last"),
-                                ("bf16", True, "bf16 autocast + channels_last")]:
-        print(f"batch-32 dueling Nature-CNN update, {name}: {update_ms(precision, cl):.1f} ms")
-    print(f"DQN training loop (Pong preset: 2 envs, 1 batch-32 update per 4 agent steps): {training_loop_throughput():,.0f} agent steps/s")
+    for cnn in ("nature", "small"):
+        for precision, cl, name in [("fp32", False, "fp32"), ("fp32", True, "fp32 + channels_last"),
+                                    ("bf16", True, "bf16 autocast + channels_last")]:
+            print(f"batch-32 dueling {cnn} CNN update, {name}: {update_ms(precision, cl, cnn):.1f} ms", flush=True)
+    hyper = preset("dqn", "ALE/Pong-v5")["hyperparameters"]
+    print(f"DQN training loop (Pong preset: {hyper['cnn']} CNN, {hyper['num_envs']} envs, one batch-{hyper['batch_size']} "
+          f"update per {hyper['num_envs'] * hyper['train_freq']} agent steps): {training_loop_throughput():,.0f} agent steps/s")
     print(f"replay with 100k Pong transitions: {rss:,.0f} MiB resident growth ({declared:,.0f} MiB of arrays)")
 
 

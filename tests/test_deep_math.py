@@ -121,3 +121,29 @@ def test_baird_features_match_the_book():
     x = gym.make("toy/Baird-v0").unwrapped.features
     w = np.arange(1.0, 9.0)
     assert (x @ w).tolist() == [2 * i + 8 for i in range(1, 7)] + [7 + 16]
+
+
+@pytest.mark.parametrize("cnn", ["nature", "small"])
+def test_frames_are_scaled_once_whether_the_cnn_gets_uint8_or_network_input(cnn):
+    from zoo.networks import build_q_network, network_input
+
+    torch.manual_seed(0)
+    net = build_q_network("atari", 0, 6, (), dueling=True, cnn=cnn)
+    frames = np.random.default_rng(0).integers(0, 256, size=(3, 4, 84, 84), dtype=np.uint8)
+    x = network_input(frames, "atari", 0, torch.device("cpu"))
+    assert x.dtype == torch.float32 and float(x.max()) <= 1.0
+    torch.testing.assert_close(x, torch.as_tensor(frames).float() / 255.0, rtol=0, atol=0)
+    with torch.no_grad():
+        torch.testing.assert_close(net(x), net(torch.as_tensor(frames)))
+
+
+def test_small_cnn_is_the_2013_dqn_and_fits_the_hub_size_budget():
+    from zoo.networks import SmallCNN, build_q_network
+
+    body = SmallCNN()
+    assert body.conv(torch.zeros(1, 4, 84, 84)).shape == (1, 32 * 9 * 9)
+    net = build_q_network("atari", 0, 6, (), dueling=True, cnn="small")
+    params = sum(p.numel() for p in net.parameters())
+    # conv 4->16 8x8, 16->32 4x4, fc 2592->256, value 256->1, advantage 256->6, all with biases
+    assert params == (4 * 16 * 64 + 16) + (16 * 32 * 16 + 32) + (2592 * 256 + 256) + (256 + 1) + (256 * 6 + 6)
+    assert params * 4 < 8 * 2**20  # model.safetensors in fp32 stays under the 8 MB budget of a shipped agent

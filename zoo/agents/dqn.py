@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from zoo.errors import ZooError
-from zoo.networks import build_q_network, network_input
+from zoo.networks import CNNS, build_q_network, network_input
 from zoo.replay import ReplayBuffer
 from zoo.schedules import exponential_schedule, linear_schedule
 from zoo.targets import double_q_target, td_target
@@ -29,6 +29,8 @@ class DQNConfig:
     """discount factor γ in [0, 1]"""
     learning_rate: float = 1e-3
     """Adam learning rate"""
+    adam_eps: float = 1e-8
+    """Adam's ε: larger values (Rainbow's 1.5e-4) damp steps of parameters whose gradients are tiny"""
     buffer_size: int = 50_000
     """replay capacity in transitions"""
     batch_size: int = 64
@@ -63,6 +65,8 @@ class DQNConfig:
     """steps summed before bootstrapping (n-step returns)"""
     hidden: str = "256,256"
     """hidden layer sizes of the MLP, comma-separated (unused by the Atari CNN)"""
+    cnn: str = "nature"
+    """CNN for Atari frames: nature (Mnih et al. 2015) or small (Mnih et al. 2013, a third of the compute)"""
     num_envs: int = 1
     """parallel environments collecting experience"""
     precision: str = "auto"
@@ -74,9 +78,11 @@ def _check(config: DQNConfig) -> None:
         raise ZooError(f"epsilon_schedule={config.epsilon_schedule!r}: choose linear or exponential")
     if config.loss not in ("huber", "mse"):
         raise ZooError(f"loss={config.loss!r}: choose huber or mse")
+    if config.cnn not in CNNS:
+        raise ZooError(f"cnn={config.cnn!r}: choose {' or '.join(CNNS)}")
     if config.precision not in ("auto", "fp32", "bf16"):
         raise ZooError(f"precision={config.precision!r}: choose auto, fp32 or bf16")
-    for name in ("learning_rate",):
+    for name in ("learning_rate", "adam_eps"):
         if getattr(config, name) <= 0:
             raise ZooError(f"{name}={getattr(config, name)} must be positive")
     for name in ("buffer_size", "batch_size", "train_freq", "gradient_steps", "target_update_interval", "n_step",
@@ -140,19 +146,21 @@ class DQNAgent:
         torch.manual_seed(seed)
         self.rng = np.random.default_rng(seed)
         self.q = build_q_network("atari" if self.obs_kind == "atari" else "vector", self.obs_dim, self.n_actions,
-                                 parse_hidden(config.hidden), config.dueling).to(self.device)
+                                 parse_hidden(config.hidden), config.dueling, config.cnn).to(self.device)
         cpu_cnn = self.obs_kind == "atari" and self.device.type == "cpu"
         # bf16 autocast pays only with native bf16: on a CPU with AVX-512/AMX the Nature CNN update was measured
         # at 22 ms in fp32 and 11 ms in bf16 + channels_last, but on an AVX2-only CPU (AMD EPYC, this project's
         # machine in one session) bf16 is emulated and took 570 ms against 50 ms in fp32 (BENCHMARKS.md).
         # Small MLPs gain nothing either way, so "auto" only considers the CNN.
         self.bf16 = config.precision == "bf16" or (config.precision == "auto" and cpu_cnn and native_bf16())
-        if self.obs_kind == "atari":  # network_input() hands the CNN channels_last frames
+        # channels_last pays on a GPU and with bf16; on an fp32 CPU, converting the frames costs what it saves
+        self.channels_last = self.obs_kind == "atari" and (self.device.type != "cpu" or self.bf16)
+        if self.channels_last:
             self.q = self.q.to(memory_format=torch.channels_last)
         self.target = copy.deepcopy(self.q).requires_grad_(False)
         # Fused Adam: one kernel for all parameters instead of a loop of small ops (1.7 vs 2.0 ms per update
         # of a small MLP on this CPU, where per-op overhead dominates).
-        self.optimizer = torch.optim.Adam(self.q.parameters(), lr=config.learning_rate, fused=True)
+        self.optimizer = torch.optim.Adam(self.q.parameters(), lr=config.learning_rate, eps=config.adam_eps, fused=True)
         self.steps_done = 0
         self.updates_done = 0
         self.last_loss = float("nan")
@@ -160,7 +168,7 @@ class DQNAgent:
     # -- acting ---------------------------------------------------------------------------------------
     def obs_tensor(self, obs) -> torch.Tensor:
         """Observations as the network's input: one-hot for discrete states, uint8 frames for Atari."""
-        return network_input(obs, self.obs_kind, self.obs_dim, self.device)
+        return network_input(obs, self.obs_kind, self.obs_dim, self.device, self.channels_last)
 
     def _forward(self, net: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
@@ -201,14 +209,19 @@ class DQNAgent:
     def update(self, batch) -> float:
         """One gradient step on a replay minibatch; returns the loss."""
         c = self.config
-        obs, next_obs = self.obs_tensor(batch.obs), self.obs_tensor(batch.next_obs)
+        n = len(batch.action)
+        if c.double:  # one input conversion and one online pass over [obs; next_obs]
+            both = self.obs_tensor(np.concatenate([batch.obs, batch.next_obs]))
+            obs, next_obs = both[:n], both[n:]
+        else:
+            obs, next_obs = self.obs_tensor(batch.obs), self.obs_tensor(batch.next_obs)
         action = torch.as_tensor(batch.action, device=self.device)
         reward = torch.as_tensor(batch.reward, device=self.device)
         done = torch.as_tensor(batch.done, device=self.device)
         discount = torch.as_tensor(batch.discount, device=self.device)
-        if c.double:  # one online pass over [obs; next_obs]: the next half only picks actions, no gradient
-            q_both = self._forward(self.q, torch.cat([obs, next_obs]))
-            q_obs, next_online = q_both[: len(action)], q_both[len(action):].detach()
+        if c.double:  # the next half only picks actions: no gradient flows through it
+            q_both = self._forward(self.q, both)
+            q_obs, next_online = q_both[:n], q_both[n:].detach()
         else:
             q_obs = self._forward(self.q, obs)
         with torch.no_grad():
@@ -254,6 +267,9 @@ class DQNAgent:
         obs, _ = envs.reset(seed=run.seed)
         prev_done = np.zeros(c.num_envs, dtype=bool)
         vector_steps = 0
+        # a resumed run's replay starts empty: refill it as at the start before learning from it again
+        learn_from = c.learning_starts if self.steps_done == 0 else self.steps_done + min(c.learning_starts,
+                                                                                            c.buffer_size)
         while self.steps_done < run.total_steps and not run.stop_requested:
             actions = self.act(obs, explore=True)
             next_obs, rewards, terminated, truncated, _ = envs.step(actions)
@@ -265,7 +281,7 @@ class DQNAgent:
             prev_done, obs = done, next_obs
             self.steps_done += c.num_envs
             vector_steps += 1
-            if self.steps_done >= c.learning_starts and vector_steps % c.train_freq == 0 and len(buffer) >= c.batch_size:
+            if self.steps_done >= learn_from and vector_steps % c.train_freq == 0 and len(buffer) >= c.batch_size:
                 for _ in range(c.gradient_steps):
                     self.last_loss = self.update(buffer.sample(c.batch_size, self.rng))
             run.after_step(self)
