@@ -92,12 +92,22 @@ def test_resume_continues_weights_optimiser_counters_and_metrics(tmp_path):
     train(resume_settings(out, steps=2_000, eval_episodes=3, eval_every=500, video=False, tensorboard=False))
     after = json.loads((out / "checkpoint.json").read_text())
     assert after["steps_done"] == 2_000 and after["updates_done"] > before["updates_done"]
+    # The replay starts empty after a resume and is refilled for learning_starts (300) steps first: updates
+    # run only from step 1,300, in phases of 32 every 32 vector steps of 2 envs (480 without the refill).
+    assert after["updates_done"] - before["updates_done"] <= ((2_000 - 1_300) // 2 // 32 + 1) * 32
+    # The clock continues: training time and episode numbers count both sessions.
+    assert after["train_s"] > before["train_s"] > 0
+    evals = [line.split(",") for line in (out / "evaluations.csv").read_text().splitlines()[1:]]
+    train_s = [float(e[-1]) for e in evals]
+    assert len(train_s) == 4 and train_s == sorted(train_s)
     assert after["param_groups"][0]["lr"] == before["param_groups"][0]["lr"]
     lines = (out / "metrics.csv").read_text().splitlines()
     assert len(lines) > episodes_before and lines.count(lines[0]) == 1  # appended, one header
     assert json.loads((out / "config.json").read_text())["steps"] == 2_000
     steps = [int(line.split(",")[0]) for line in lines[1:]]
     assert steps == sorted(steps) and steps[-1] > 1_000
+    episodes = [int(line.split(",")[1]) for line in lines[1:]]
+    assert episodes == list(range(1, len(episodes) + 1))
 
 
 def test_ctrl_c_saves_a_checkpoint_and_resume_finishes(tmp_path):
@@ -168,6 +178,21 @@ def test_reinforce_reaches_a_cartpole_threshold_quickly(tmp_path):
     assert results["mean_reward"] >= 300
     probs = agent.action_probabilities(np.zeros((3, 4), dtype=np.float32))
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, rtol=1e-6)
+
+
+def test_time_limit_finishes_a_complete_run_before_its_steps(tmp_path):
+    started = time.perf_counter()
+    out, agent, results = quick(tmp_path, "dqn", "CartPole-v1", steps=10**8, time_limit=0.05, eval_every=2_000,
+                                eval_episodes=3)
+    elapsed = time.perf_counter() - started
+    config = json.loads((out / "config.json").read_text())
+    stopped = config["stopped_by_time_limit"]
+    assert stopped["minutes"] == 0.05 and 0 < stopped["at_step"] < 10**8
+    assert results["n_episodes"] == 3 and (out / "model.safetensors").is_file()
+    evaluations = (out / "evaluations.csv").read_text().splitlines()
+    last_train_s = float(evaluations[-1].split(",")[-1])
+    assert 3.0 <= last_train_s < 3.5  # training time, evaluations excluded, stopped at the 3 s limit
+    assert elapsed < 60
 
 
 def test_pong_smoke_run_writes_a_complete_run_directory_that_loads(tmp_path):

@@ -11,6 +11,7 @@ import ast
 import dataclasses
 import inspect
 import json
+import shlex
 import sys
 import textwrap
 from pathlib import Path
@@ -99,6 +100,10 @@ def build_parser(algo: str | None = None) -> argparse.ArgumentParser:
     train.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                        help="show a progress bar (default: when stderr is a terminal)")
     train.add_argument("--device", default="cpu", help="torch device for deep agents: cpu or cuda (default: cpu)")
+    train.add_argument("--time-limit", type=float, default=None, metavar="MINUTES",
+                       help="finish the run after this many minutes of training (evaluations not counted; with "
+                            "--resume, earlier sessions count), with its final evaluation, video and card, as if "
+                            "--steps were reached")
     train.add_argument("--resume", type=Path, default=None, metavar="RUN_DIR",
                        help="continue a deep agent's run from its checkpoint (weights, optimiser, counters, ε); "
                             "ALGO and ENV come from the run, --steps sets the new total")
@@ -116,11 +121,16 @@ def build_parser(algo: str | None = None) -> argparse.ArgumentParser:
     sub.add_parser("list", help="list environments, algorithms and tuned presets",
                    description="List the environments with agents, the algorithms and the tuned presets.")
 
-    play = sub.add_parser("play", help="play a trained agent from a run directory or a Hub repo",
-                          description="Play greedy episodes and print each return and the mean ± std. A repo id "
-                                      "(owner/name) is pulled into the Hugging Face cache first; CleanRL, "
-                                      "Stable-Baselines3 and course checkpoints play too.")
-    play.add_argument("source", metavar="REPO_ID_OR_DIR", help="run directory or Hub repo id")
+    play = sub.add_parser("play", help="play a trained agent: `zoo play pong`, a run directory or a Hub repo",
+                          description="Play greedy episodes and print each return and the mean ± std. `pong` is "
+                                      "the Pong agent shipped with the package (offline). A repo id (owner/name) "
+                                      "is pulled into the Hugging Face cache first; CleanRL, Stable-Baselines3 "
+                                      "and course checkpoints play too.",
+                          epilog="Examples:\n  zoo play pong --episodes 1 --video pong.mp4\n"
+                                 "  zoo play runs/dqn-CartPole-v1-0\n  zoo play someone/dqn-pong",
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
+    play.add_argument("source", metavar="NAME_REPO_ID_OR_DIR",
+                      help="a shipped agent (pong), a run directory or a Hub repo id")
     play.add_argument("--episodes", type=int, default=3, help="number of episodes (default: 3)")
     play.add_argument("--seed", type=int, default=0, help="seed of the env (default: 0)")
     play.add_argument("--video", type=Path, default=None, metavar="OUT.mp4", help="film the first episode in colour")
@@ -132,7 +142,7 @@ def build_parser(algo: str | None = None) -> argparse.ArgumentParser:
                                       "card (generated from config.json and results.json if missing). Checkpoints "
                                       "for --resume stay local. The token comes from HF_TOKEN or `hf auth login`; "
                                       "HF_ENDPOINT selects another Hub.")
-    push.add_argument("run_dir", type=Path, metavar="RUN_DIR")
+    push.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a run directory, or a shipped agent (pong)")
     push.add_argument("repo_id", metavar="REPO_ID", help="owner/name")
     push.add_argument("--private", action="store_true", help="create the repo as private")
     push.add_argument("--revision", default=None, metavar="BRANCH", help="branch to commit to (created if needed)")
@@ -167,6 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the `zoo` command; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser(_algo_in(argv)).parse_args(argv)
+    args.argv = argv  # recorded by `zoo train` in config.json and the model card
     try:
         commands = {"train": _train, "eval": _eval, "list": _list, "play": _play, "push": _push, "pull": _pull,
                     "convert": _convert}
@@ -192,7 +203,8 @@ def _train(args: argparse.Namespace) -> int:
         check_run_dir(args.resume)
         out = train(resume_settings(args.resume, steps=args.steps, eval_every=args.eval_every,
                                     eval_episodes=args.eval_episodes, video=args.video,
-                                    tensorboard=args.tensorboard, progress=args.progress, device=args.device))
+                                    tensorboard=args.tensorboard, progress=args.progress, device=args.device,
+                                    time_limit=args.time_limit))
         return _report(out)
     if args.algo is None or args.env_id is None:
         raise ZooError("give ALGO and ENV (e.g. `zoo train dqn CartPole-v1`), or --resume RUN_DIR")
@@ -200,7 +212,8 @@ def _train(args: argparse.Namespace) -> int:
         algo=args.algo, env_id=args.env_id, seed=args.seed, steps=args.steps, out=args.out,
         hyperparameters=hyper, env_kwargs=dict(args.env_kwarg), eval_every=args.eval_every,
         eval_episodes=args.eval_episodes, video=args.video, tensorboard=args.tensorboard, force=args.force,
-        progress=args.progress, device=args.device))
+        progress=args.progress, device=args.device, time_limit=args.time_limit,
+        command=shlex.join(["zoo", *args.argv])))
     return _report(out)
 
 
@@ -224,7 +237,8 @@ def _eval(args: argparse.Namespace) -> int:
     check_run_dir(args.run_dir)  # eval takes run directories only: a typo must not go looking on the Hub
     agent = zoo.load(args.run_dir)
     config = agent.run_config
-    returns = evaluate(agent, config["env_id"], config.get("env_kwargs"), args.episodes, args.seed)
+    returns = evaluate(agent, config["env_id"], config.get("env_kwargs"), args.episodes, args.seed,
+                       play_pipeline=True)
     print(f"{config['algo']} on {config['env_id']}: mean reward {returns.mean():.3f} ± {returns.std():.3f} "
           f"over {args.episodes} greedy episodes")
     if args.write:
@@ -249,6 +263,14 @@ def _list(args: argparse.Namespace) -> int:
     for (algo, env_id), p in PRESETS.items():
         hyper = " ".join(f"{k}={v}" for k, v in p.get("hyperparameters", {}).items())
         print(f"  {algo:<16} {env_id:<18} {p.get('steps', '-'):>10,}  {hyper}")
+    from zoo.pretrained import SHIPPED, shipped_path
+
+    print("\nShipped agents (zoo play NAME):")
+    for name in SHIPPED:
+        results = json.loads((shipped_path(name) / "results.json").read_text())
+        config = json.loads((shipped_path(name) / "config.json").read_text())
+        print(f"  {name:<16} {config['algo']} on {config['env_id']}: mean reward {results['mean_reward']:.1f} "
+              f"± {results['std_reward']:.1f} over {results['n_episodes']} greedy episodes")
     return 0
 
 
@@ -271,6 +293,10 @@ def _play(args: argparse.Namespace) -> int:
 
 def _push(args: argparse.Namespace) -> int:
     from hub.push import push
+    from zoo.pretrained import shipped_path
+
+    if not args.run_dir.exists() and shipped_path(str(args.run_dir)) is not None:
+        args.run_dir = shipped_path(str(args.run_dir))
 
     url = push(args.run_dir, args.repo_id, private=args.private, revision=args.revision,
                commit_message=args.commit_message)
@@ -311,7 +337,8 @@ def _convert(args: argparse.Namespace) -> int:
 
             agent = zoo.load(staging)
             config = agent.run_config
-            returns = evaluate(agent, config["env_id"], config.get("env_kwargs"), args.episodes, seed=10_000)
+            returns = evaluate(agent, config["env_id"], config.get("env_kwargs"), args.episodes, seed=10_000,
+                               play_pipeline=True)
             write_results(staging, returns, config["env_id"], seed=10_000)
             write_model_card(staging)
         staging.rename(args.out_dir)

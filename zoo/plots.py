@@ -1,4 +1,5 @@
-"""``learning_curve.png``: episode returns (raw and smoothed) and greedy evaluations against steps."""
+"""``learning_curve.png``: episode returns (raw and smoothed) and greedy evaluations against steps, with
+the training time (evaluations excluded) on the top axis."""
 
 from __future__ import annotations
 
@@ -33,6 +34,8 @@ def plot_learning_curve(run_dir: Path, title: str) -> Path:
                     label="greedy evaluation (mean ± std)")
     if not episodes and not evals:
         ax.text(0.5, 0.5, "no training episodes (exact planning)", ha="center", va="center", transform=ax.transAxes)
+    if evals and len(evals["step"]) >= 2:
+        _minutes_axis(ax, np.array(evals["step"]), np.array(evals["train_s"]))
     ax.set_xlabel("environment steps")
     ax.set_ylabel("return")
     ax.set_title(title)
@@ -45,3 +48,15 @@ def plot_learning_curve(run_dir: Path, title: str) -> Path:
         fig.savefig(tmp)
     plt.close(fig)
     return out
+
+
+def _minutes_axis(ax, steps: np.ndarray, train_s: np.ndarray) -> None:
+    """A top axis in minutes of training, interpolated between evaluations (skipped where time is not
+    increasing, as after a --resume, whose clock starts again)."""
+    steps, minutes = np.concatenate([[0], steps]), np.concatenate([[0], train_s / 60])
+    if np.any(np.diff(steps) <= 0) or np.any(np.diff(minutes) <= 0):
+        return
+    top = ax.secondary_xaxis("top", functions=(lambda x: np.interp(x, steps, minutes),
+                                               lambda m: np.interp(m, minutes, steps)))
+    top.set_xlabel("minutes of training", fontsize=8)
+    top.tick_params(labelsize=8)

@@ -90,6 +90,8 @@ def write_results(run_dir: Path, returns: np.ndarray, env_id: str, seed: int) ->
         "greedy": True, "env_id": env_id, "eval_seed": seed,
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
+    if env_id.startswith("ALE/"):
+        results["pipeline"] = "Gymnasium wrappers of zoo.atari.make_atari_env, as `zoo play` uses"
     write_json(run_dir / "results.json", results)
     return results
 
@@ -119,6 +121,12 @@ def model_card(config: dict[str, Any], results: dict[str, Any]) -> str:
         src = config["converted_from"]
         env_note += f"\n\nConverted from a {src['format']} checkpoint ({src['source']}, file `{src['file']}`)."
     env_kwargs = config.get("env_kwargs") or {}
+    stopped = config.get("stopped_by_time_limit")
+    trained = (f"{stopped['at_step']:,} environment steps ({stopped['minutes']:g} minutes of training)" if stopped
+               else f"{config.get('steps', 0):,} environment steps")
+    reproduce = ""
+    if config.get("command"):
+        reproduce = f"\n\n## Train it again\n\n```bash\n{config['command']}\n```"
     template = f"""---
 {{{{ card_data }}}}
 ---
@@ -126,7 +134,7 @@ def model_card(config: dict[str, Any], results: dict[str, Any]) -> str:
 # {algo} on {env_id}
 
 A **{algo}** agent for `{env_id}`{f" (env kwargs `{env_kwargs}`)" if env_kwargs else ""}, trained with
-value-zoo for {config.get("steps", 0):,} environment steps (seed {config.get("seed")}).{env_note}
+value-zoo for {trained} (seed {config.get("seed")}).{env_note}
 
 Greedy evaluation over {results["n_episodes"]} episodes: **mean reward {score}**.
 
@@ -142,7 +150,7 @@ zoo play REPO_ID --episodes 5 --video play.mp4   # greedy episodes, a colour vid
 import zoo
 agent = zoo.load("REPO_ID")          # or a local run directory
 action = agent.act(observation)      # greedy; agent.q_values(observation) gives Q(s, ·)
-```
+```{reproduce}
 
 ## Hyperparameters
 

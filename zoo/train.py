@@ -71,6 +71,11 @@ class TrainSettings:
     """torch device of deep agents: cpu or cuda"""
     resume: bool = False
     """continue the run in ``out`` from its checkpoint"""
+    time_limit: float | None = None
+    """minutes of training (evaluations not counted; a resumed run counts its earlier sessions) after which
+    the run finishes as if its steps were done"""
+    command: str | None = None
+    """the command line that started the run, recorded in config.json and the model card"""
 
 
 def default_run_dir(algo: str, env_id: str, seed: int) -> Path:
@@ -104,10 +109,13 @@ class Run:
         self.start = time.perf_counter()
         self.eval_seconds = 0.0  # wall time spent evaluating, so steps/s counts learning only
         self._next_eval = eval_every
+        self.time_limit_s = s.time_limit * 60 if s.time_limit is not None else None
+        self.timed_out = False
         self.last_eval_step = -1
         self._returns: np.ndarray | None = None
         self._lengths: np.ndarray | None = None
         self._steps_at_start = 0
+        self._session_train_s = 0.0
         self._bar: tqdm | None = None
 
     # -- environments ----------------------------------------------------------------------------------
@@ -120,8 +128,16 @@ class Run:
         return make_vec_env(self.settings.env_id, num_envs, self.settings.env_kwargs)
 
     # -- bookkeeping -----------------------------------------------------------------------------------
+    def restore_clock(self, extra: dict[str, Any]) -> None:
+        """Continue a resumed run's clocks and episode count from its checkpoint, so its curve, its time
+        limit and ``train_s`` count the whole run, not this session."""
+        self.eval_seconds = extra.get("eval_s", 0.0)
+        self.start -= extra.get("train_s", 0.0) + self.eval_seconds
+        self.episodes = extra.get("episodes", 0)
+
     def begin(self, agent) -> None:
         self._steps_at_start = agent.steps_done
+        self._session_train_s = self.training_seconds()
         self._next_eval = (agent.steps_done // self.eval_every + 1) * self.eval_every if self.eval_every else 0
         show = self.settings.progress
         self._bar = tqdm(total=self.total_steps, initial=agent.steps_done, unit="step", desc=self.settings.algo,
@@ -131,9 +147,14 @@ class Run:
         if self._bar is not None:
             self._bar.close()
 
+    def training_seconds(self) -> float:
+        """Wall time of the run's training so far (all sessions), evaluations excluded."""
+        return time.perf_counter() - self.start - self.eval_seconds
+
     def steps_per_second(self, agent) -> float:
-        learning = time.perf_counter() - self.start - self.eval_seconds
-        return (agent.steps_done - self._steps_at_start) / max(learning, 1e-9)
+        """This session's training speed."""
+        seconds = self.training_seconds() - self._session_train_s
+        return (agent.steps_done - self._steps_at_start) / max(seconds, 1e-9)
 
     def episode(self, agent, ret: float, length: int) -> None:
         """Log one finished training episode."""
@@ -160,10 +181,13 @@ class Run:
         if self._next_eval and agent.steps_done >= self._next_eval:
             self._next_eval += self.eval_every
             self.evaluate(agent)
+        if self.time_limit_s is not None and not self.timed_out and self.training_seconds() >= self.time_limit_s:
+            self.timed_out = True
+            self.total_steps = agent.steps_done  # every learn loop ends when its steps reach this
 
     def evaluate(self, agent) -> float:
         """Greedy evaluation; better than the best so far saves ``model.safetensors``; also checkpoints."""
-        started = time.perf_counter()
+        started, train_s = time.perf_counter(), self.training_seconds()
         self.last_eval_step = agent.steps_done
         agent.finish()
         returns = evaluate(agent, self.settings.env_id, self.settings.env_kwargs, self.eval_episodes,
@@ -171,18 +195,19 @@ class Run:
         mean = float(returns.mean())
         now = time.perf_counter()
         self.logger.evaluation(agent.steps_done, now - self.start, mean, float(returns.std()), len(returns),
-                               started - self.start - self.eval_seconds)
+                               train_s)
         if mean >= self.best or not (self.staging / "model.safetensors").exists():
             self.best = mean
             save_model(self.staging / "model.safetensors", agent.state_dict(), self.settings.algo)
-        self.checkpoint(agent)
         self.eval_seconds += time.perf_counter() - started
+        self.checkpoint(agent)
         return mean
 
     def checkpoint(self, agent) -> None:
         """Write what ``--resume`` needs (deep agents only)."""
         if hasattr(agent, "training_state"):
-            save_checkpoint(self.staging, agent, {"best_eval": self.best, "episodes": self.episodes})
+            save_checkpoint(self.staging, agent, {"best_eval": self.best, "episodes": self.episodes,
+                                                  "train_s": self.training_seconds(), "eval_s": self.eval_seconds})
 
 
 def train(settings: TrainSettings) -> Path:
@@ -197,6 +222,8 @@ def train(settings: TrainSettings) -> Path:
     steps = s.steps if s.steps is not None else chosen.get("steps", DEFAULT_STEPS)
     if steps < 0:
         raise ZooError(f"--steps must not be negative (got {steps})")
+    if s.time_limit is not None and s.time_limit <= 0:
+        raise ZooError(f"--time-limit must be a positive number of minutes (got {s.time_limit})")
     config = build_config(algorithm.agent_class.Config, {**chosen.get("hyperparameters", {}), **s.hyperparameters})
     if s.device not in ("cpu", "cuda") and not s.device.startswith("cuda:"):
         raise ZooError(f"--device {s.device!r}: choose cpu or cuda")
@@ -223,10 +250,11 @@ def train(settings: TrainSettings) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = out.with_name(f".{out.name}.tmp-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
-    best = -float("inf")
+    best, resumed = -float("inf"), {}
     if s.resume:
         shutil.copytree(out, staging)
-        best = load_checkpoint(staging, agent).get("best_eval", best)
+        resumed = load_checkpoint(staging, agent)
+        best = resumed.get("best_eval", best)
     else:
         staging.mkdir()
     run_config = {
@@ -235,6 +263,8 @@ def train(settings: TrainSettings) -> Path:
         "hyperparameters": dataclasses.asdict(config), "versions": versions(),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
+    if s.command:
+        run_config["command"] = s.command
     if s.env_id.startswith("ALE/"):
         from zoo.atari import PREPROCESSING
 
@@ -244,6 +274,7 @@ def train(settings: TrainSettings) -> Path:
         logger = MetricsLogger(staging, tensorboard=s.tensorboard, tensorboard_every=steps // 2000, append=s.resume)
         periodic = s.periodic_eval_episodes or min(eval_episodes, 100 if algorithm.tabular else 10)
         run = Run(s, staging, steps, eval_every, periodic, run_config, logger, best)
+        run.restore_clock(resumed)
         _handle_ctrl_c(run, previous_sigint)
         try:
             run.begin(agent)
@@ -255,6 +286,8 @@ def train(settings: TrainSettings) -> Path:
             run.end()
             logger.close()
             signal.signal(signal.SIGINT, previous_sigint)
+        if run.timed_out:
+            run_config["stopped_by_time_limit"] = {"minutes": s.time_limit, "at_step": agent.steps_done}
         write_json(staging / "config.json", run_config)
         if run.stop_requested:
             run.checkpoint(agent)
@@ -269,7 +302,8 @@ def train(settings: TrainSettings) -> Path:
         if algorithm.tabular or not (staging / "model.safetensors").exists():
             save_model(staging / "model.safetensors", agent.state_dict(), s.algo)
         best_agent = load_agent(staging, device=s.device)  # the best-evaluated weights, as a user will load them
-        returns = evaluate(best_agent, s.env_id, s.env_kwargs, eval_episodes, seed=s.seed + 10_000)
+        # the final figure comes from the pipeline `zoo play` uses, so a user can reproduce it by watching
+        returns = evaluate(best_agent, s.env_id, s.env_kwargs, eval_episodes, seed=s.seed + 10_000, play_pipeline=True)
         write_results(staging, returns, s.env_id, seed=s.seed + 10_000)
         plot_learning_curve(staging, f"{s.algo} on {s.env_id} (seed {s.seed})")
         if s.video:
