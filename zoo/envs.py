@@ -51,15 +51,21 @@ def make_env(env_id: str, env_kwargs: dict[str, Any] | None = None, render_mode:
         raise ZooError(f"cannot make {env_id}: {error}") from error
 
 
-def make_vec_env(env_id: str, num_envs: int, env_kwargs: dict[str, Any] | None = None):
+def make_vec_env(env_id: str, num_envs: int, env_kwargs: dict[str, Any] | None = None, play_pipeline: bool = False):
     """``num_envs`` copies of an env in one vector env with next-step autoreset.
 
     CartPole uses Gymnasium's native numpy vector env (one step of all copies costs about one step of
-    one); Atari uses ale_py's threaded ``AtariVectorEnv`` (see ``zoo.atari``); others run in turn.
+    one); Atari uses ale_py's threaded ``AtariVectorEnv`` (see ``zoo.atari``), or with ``play_pipeline``
+    the Gymnasium wrapper stack that `zoo play` uses, stepped in turn; others run in turn.
     """
     make_env(env_id, env_kwargs).close()  # the same clear errors for bad ids and kwargs
     if env_id == "CartPole-v1" and not env_kwargs:
         return gym.make_vec(env_id, num_envs=num_envs, vectorization_mode="vector_entry_point")
+    if env_id.startswith("ALE/") and play_pipeline:
+        from functools import partial
+
+        return gym.vector.SyncVectorEnv([partial(make_env, env_id, env_kwargs)] * num_envs,
+                                        autoreset_mode=gym.vector.AutoresetMode.NEXT_STEP)
     if env_id.startswith("ALE/"):
         from zoo.atari import make_atari_vector_env
 

@@ -9,13 +9,16 @@ import numpy as np
 from zoo.envs import make_env, make_vec_env
 
 
-def evaluate(agent, env_id: str, env_kwargs: dict[str, Any] | None, episodes: int, seed: int) -> np.ndarray:
+def evaluate(agent, env_id: str, env_kwargs: dict[str, Any] | None, episodes: int, seed: int,
+             play_pipeline: bool = False) -> np.ndarray:
     """Returns of ``episodes`` greedy episodes; the env is seeded once so the run is reproducible.
 
-    Deep agents play several episodes at once with one batched forward pass per step.
+    Deep agents play several episodes at once with one batched forward pass per step. Atari games run
+    in the training pipeline (``AtariVectorEnv``), or with ``play_pipeline`` in the Gymnasium wrapper
+    stack `zoo play` uses: the same frames, and the figure a user can reproduce by watching.
     """
     if not getattr(agent, "tabular", True):
-        return evaluate_vectorized(agent, env_id, env_kwargs, episodes, seed)
+        return evaluate_vectorized(agent, env_id, env_kwargs, episodes, seed, play_pipeline=play_pipeline)
     env = make_env(env_id, env_kwargs)
     returns = np.zeros(episodes)
     obs, _ = env.reset(seed=seed)
@@ -32,11 +35,11 @@ def evaluate(agent, env_id: str, env_kwargs: dict[str, Any] | None, episodes: in
 
 
 def evaluate_vectorized(agent, env_id: str, env_kwargs: dict[str, Any] | None, episodes: int, seed: int,
-                        max_envs: int = 16) -> np.ndarray:
+                        max_envs: int = 16, play_pipeline: bool = False) -> np.ndarray:
     """Greedy returns from a vector env; each copy plays a fixed share of the episodes, so short
     episodes are not over-counted (taking the first N to finish would favour them)."""
     num_envs = min(episodes, max_envs)
-    envs = make_vec_env(env_id, num_envs, env_kwargs)
+    envs = make_vec_env(env_id, num_envs, env_kwargs, play_pipeline=play_pipeline)
     quota = np.full(num_envs, episodes // num_envs) + (np.arange(num_envs) < episodes % num_envs)
     finished = np.zeros(num_envs, dtype=np.int64)
     running = np.zeros(num_envs)
