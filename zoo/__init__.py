@@ -1,6 +1,7 @@
 """value-zoo: value-based RL agents for toy MDPs, FrozenLake, CartPole and Pong.
 
 >>> import zoo
+>>> agent = zoo.load("pong")  # the shipped Pong agent; or a run directory, or a Hub repo id
 >>> agent = zoo.load("runs/planner-FrozenLake-v1-0")
 >>> agent.act(0), agent.q_values(0)
 """
@@ -13,7 +14,8 @@ __version__ = "0.1.0"
 
 
 def load(path_or_repo: str | Path, device: str = "cpu", env_id: str | None = None, revision: str | None = None):
-    """Load a trained agent from a run directory or a Hub repo id (pulled into the Hugging Face cache).
+    """Load a trained agent from a run directory, a shipped agent's name (``"pong"``) or a Hub repo id
+    (pulled into the Hugging Face cache).
 
     Repos in CleanRL, Stable-Baselines3 or the course's format load too (see ``hub.formats``).
     ``agent.act(obs)`` gives greedy actions and ``agent.q_values(obs)`` the Q estimates. ``env_id``
@@ -32,17 +34,21 @@ def load(path_or_repo: str | Path, device: str = "cpu", env_id: str | None = Non
 
 
 def resolve(path_or_repo: str | Path, revision: str | None = None) -> Path:
-    """A local folder for a run directory path, or for a repo id after pulling it."""
+    """A local folder for a run directory path, a shipped agent's name (``pong``), or a repo id after pulling it."""
     from zoo.errors import ZooError
+
+    from zoo.pretrained import SHIPPED, shipped_path
 
     path = Path(path_or_repo)
     text = str(path_or_repo)
     if path.exists():
         return path
+    if text in SHIPPED:
+        return shipped_path(text)
     looks_like_repo = text.count("/") == 1 and not text.startswith((".", "/", "~")) and "\\" not in text
     if not looks_like_repo:
-        raise ZooError(f"no run directory at {text}. Train one with `zoo train ALGO ENV`, or give a Hub repo id "
-                       "(owner/name).")
+        raise ZooError(f"no run directory at {text}. Train one with `zoo train ALGO ENV`, give a Hub repo id "
+                       f"(owner/name), or a shipped agent: {', '.join(SHIPPED)}.")
     from hub.pull import pull
 
     try:
