@@ -42,6 +42,8 @@ def test_hyperparameter_flags_and_env_kwargs_reach_the_run(tmp_path):
     config = json.loads((out / "config.json").read_text())
     assert config["steps"] == 300 and config["hyperparameters"]["gamma"] == 0.5
     assert config["hyperparameters"]["alpha_per_visit"] is False and config["env_kwargs"] == {"p": 0.9}
+    assert config["command"].startswith("zoo train q-learning toy/Slippery-v0 --out ")  # how to train it again
+    assert config["command"] in (out / "README.md").read_text()
 
 
 def test_help_explains_every_flag_of_an_algorithm(capsys):
@@ -59,6 +61,7 @@ def test_list_shows_envs_algorithms_and_presets(capsys):
     text = capsys.readouterr().out
     assert "toy/Trap-v0" in text and "q-iteration" in text and "FrozenLake8x8-v1" in text
     assert "q-learning       FrozenLake-v1" in text
+    assert "Shipped agents (zoo play NAME):\n  pong             dqn on ALE/Pong-v5: mean reward" in text
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -71,6 +74,7 @@ def test_list_shows_envs_algorithms_and_presets(capsys):
     (["train", "q-learning", "FrozenLake-v1", "--epsilon-decay-steps", "-1"], "epsilon_decay_steps=-1 must not be"),
     (["train", "planner", "toy/Loop-v0", "--gamma", "1"], "use gamma < 1"),
     (["eval", "no/such/dir"], "no run directory at no/such/dir"),
+    (["train", "dqn", "CartPole-v1", "--time-limit", "0"], "--time-limit must be a positive number of minutes"),
 ])
 def test_bad_input_exits_2_with_a_message_and_no_traceback(argv, message, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

@@ -133,6 +133,8 @@ def test_ctrl_c_saves_a_checkpoint_and_resume_finishes(tmp_path):
                            str(meta["steps_done"] + 400), "--no-video", "--eval-episodes", "3"],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
+    first, second = json.loads((out / "config.json").read_text())["command"].splitlines()
+    assert first.startswith("zoo train dqn CartPole-v1 --steps 500000") and second.startswith("zoo train --resume")
     assert json.loads((out / "checkpoint.json").read_text())["steps_done"] >= meta["steps_done"] + 400
     assert (out / "results.json").is_file()
 

@@ -262,3 +262,19 @@ def test_play_a_cleanrl_repo_straight_from_the_hub(server, hf_home, tmp_path):
     converted = zoo_cmd(["convert", "cleanrl/PongNoFrameskip-v4-dqn_atari-seed1", tmp_path / "pong"], server, hf_home)
     assert converted.returncode == 0, converted.stderr
     assert (tmp_path / "pong" / "model.safetensors").is_file()
+
+
+def test_push_the_shipped_pong_agent_by_name(server, hf_home):
+    from zoo.pretrained import shipped_path
+
+    folder = shipped_path("pong")
+    before = snapshot(folder)
+    pushed = zoo_cmd(["push", "pong", "tester/pong-dqn"], server, hf_home)
+    assert pushed.returncode == 0, pushed.stderr
+    files = server.repos["tester/pong-dqn"].files("main")
+    assert {"model.safetensors", "config.json", "results.json", "README.md", "replay.mp4", "learning_curve.png",
+            "metrics.csv", "evaluations.csv"} <= set(files)
+    assert files["model.safetensors"] == before["model.safetensors"] and snapshot(folder) == before
+    assert "zoo play tester/pong-dqn" in files["README.md"].decode()
+    pulled = zoo_cmd(["pull", "tester/pong-dqn"], server, hf_home)
+    assert pulled.returncode == 0 and "(native format)" in pulled.stdout, pulled.stderr

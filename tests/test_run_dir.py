@@ -125,3 +125,11 @@ def test_files_get_ordinary_permissions(run):
     os.umask(umask)
     for name in ("model.safetensors", "config.json", "results.json", "replay.mp4", "README.md"):
         assert stat.S_IMODE((run / name).stat().st_mode) == 0o666 & ~umask, name
+
+
+def test_minutes_axis_maps_steps_to_training_time_past_both_ends():
+    from zoo.plots import _extrapolated
+
+    steps, minutes = np.array([0.0, 100.0, 200.0]), np.array([0.0, 1.0, 3.0])
+    assert _extrapolated([50, 200, 300, -100], steps, minutes).tolist() == [0.5, 3.0, 5.0, -1.0]
+    assert _extrapolated([0.5, 5.0], minutes, steps).tolist() == [50.0, 300.0]  # and back

@@ -204,7 +204,7 @@ def _train(args: argparse.Namespace) -> int:
         out = train(resume_settings(args.resume, steps=args.steps, eval_every=args.eval_every,
                                     eval_episodes=args.eval_episodes, video=args.video,
                                     tensorboard=args.tensorboard, progress=args.progress, device=args.device,
-                                    time_limit=args.time_limit))
+                                    time_limit=args.time_limit, command=shlex.join(["zoo", *args.argv])))
         return _report(out)
     if args.algo is None or args.env_id is None:
         raise ZooError("give ALGO and ENV (e.g. `zoo train dqn CartPole-v1`), or --resume RUN_DIR")

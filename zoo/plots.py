@@ -56,7 +56,17 @@ def _minutes_axis(ax, steps: np.ndarray, train_s: np.ndarray) -> None:
     steps, minutes = np.concatenate([[0], steps]), np.concatenate([[0], train_s / 60])
     if np.any(np.diff(steps) <= 0) or np.any(np.diff(minutes) <= 0):
         return
-    top = ax.secondary_xaxis("top", functions=(lambda x: np.interp(x, steps, minutes),
-                                               lambda m: np.interp(m, minutes, steps)))
+    top = ax.secondary_xaxis("top", functions=(lambda x: _extrapolated(x, steps, minutes),
+                                               lambda m: _extrapolated(m, minutes, steps)))
     top.set_xlabel("minutes of training", fontsize=8)
     top.tick_params(labelsize=8)
+
+
+def _extrapolated(x, xp: np.ndarray, fp: np.ndarray) -> np.ndarray:
+    """``np.interp``, continued past both ends along the end segments (np.interp would hold the end values,
+    stacking the axis's outer ticks on one spot)."""
+    x = np.asarray(x, dtype=float)
+    y = np.interp(x, xp, fp)
+    first, last = (fp[1] - fp[0]) / (xp[1] - xp[0]), (fp[-1] - fp[-2]) / (xp[-1] - xp[-2])
+    y = np.where(x < xp[0], fp[0] + (x - xp[0]) * first, y)
+    return np.where(x > xp[-1], fp[-1] + (x - xp[-1]) * last, y)

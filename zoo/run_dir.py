@@ -134,7 +134,7 @@ def model_card(config: dict[str, Any], results: dict[str, Any]) -> str:
 # {algo} on {env_id}
 
 A **{algo}** agent for `{env_id}`{f" (env kwargs `{env_kwargs}`)" if env_kwargs else ""}, trained with
-value-zoo for {trained} (seed {config.get("seed")}).{env_note}
+value-zoo for {trained}, seed {config.get("seed")}.{env_note}
 
 Greedy evaluation over {results["n_episodes"]} episodes: **mean reward {score}**.
 

@@ -263,8 +263,10 @@ def train(settings: TrainSettings) -> Path:
         "hyperparameters": dataclasses.asdict(config), "versions": versions(),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-    if s.command:
-        run_config["command"] = s.command
+    earlier = read_json(out / "config.json").get("command") if s.resume and (out / "config.json").exists() else None
+    commands = [c for c in (earlier, s.command) if c]  # a resumed run lists every session's command, in order
+    if commands:
+        run_config["command"] = "\n".join(commands)
     if s.env_id.startswith("ALE/"):
         from zoo.atari import PREPROCESSING
 
