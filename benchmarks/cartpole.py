@@ -21,8 +21,9 @@ from pathlib import Path
 
 import torch
 
-from zoo.evaluate import evaluate_vectorized
+from zoo.episodes import evaluate
 from zoo.presets import preset
+from zoo.seeds import stream_seed
 from zoo.train import TrainSettings, train
 
 EVAL_EVERY, EPISODES, TARGET = 5_000, 100, 475.0
@@ -65,8 +66,8 @@ def sb3(seed: int, steps: int = 50_000) -> tuple[float | None, int | None, list[
         def _on_step(self) -> bool:
             if self.num_timesteps % EVAL_EVERY == 0:
                 started = time.perf_counter()
-                mean = float(evaluate_vectorized(_SB3Greedy(self.model), "CartPole-v1", None, EPISODES,
-                                                 seed=seed + 10_000).mean())
+                mean = float(evaluate(_SB3Greedy(self.model), "CartPole-v1", None, EPISODES,
+                                      seed=stream_seed("select", seed)).returns.mean())
                 self.eval_time += time.perf_counter() - started
                 self.means.append(mean)
                 if mean >= TARGET and self.solved is None:

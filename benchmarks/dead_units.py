@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from zoo.agent import Spaces
 from zoo.algorithms import build_agent, get_algorithm
 from zoo.atari import make_atari_env
 from zoo.config import build_config
@@ -31,9 +32,8 @@ def main(run_dir: Path) -> None:
     else:  # a run in progress writes config.json at the end: assume the preset
         hyper = preset("dqn", "ALE/Pong-v5")["hyperparameters"]
     algorithm = get_algorithm("dqn")
-    obs_desc = {"type": "Box", "shape": [4, 84, 84], "dtype": "uint8"}
-    agent = build_agent(algorithm, build_config(algorithm.agent_class.Config, hyper), obs_desc,
-                        {"type": "Discrete", "n": 6})
+    spaces = Spaces({"type": "Box", "shape": [4, 84, 84], "dtype": "uint8"}, {"type": "Discrete", "n": 6})
+    agent = build_agent(algorithm, build_config(algorithm.config_class, hyper), spaces)
     if (run_dir / "checkpoint.safetensors").exists():
         tensors = load_model(run_dir / "checkpoint.safetensors")
         agent.load_state_dict({k[len("online."):]: v for k, v in tensors.items() if k.startswith("online.")})

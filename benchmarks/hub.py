@@ -32,7 +32,7 @@ def main() -> None:
         env.update({"HF_ENDPOINT": server.url, "HF_HOME": f"{tmp}/hf", "HF_TOKEN": GOOD_TOKEN,
                     "SDL_VIDEODRIVER": "dummy"})
         print("| agent | model.safetensors | pushed files | `zoo play --episodes 1` from cache (offline) | "
-              "first `zoo.load` (imports included) | second `zoo.load` |\n|---|---|---|---|---|---|")
+              "first `hub.load` (imports included) | second `hub.load` |\n|---|---|---|---|---|---|")
         for name, algo, env_id, steps, hyper in AGENTS:
             run = train(TrainSettings(algo, env_id, steps=steps, out=Path(tmp) / name, hyperparameters=hyper,
                                       eval_episodes=1 if "Pong" in env_id else 20, eval_every=0, tensorboard=False))
@@ -40,8 +40,8 @@ def main() -> None:
             subprocess.run([sys.executable, "-m", "zoo.cli", "push", str(run), repo], env=env, check=True,
                            capture_output=True)
             subprocess.run([sys.executable, "-m", "zoo.cli", "pull", repo], env=env, check=True, capture_output=True)
-            code = ("import time, zoo; t = time.perf_counter(); zoo.load('%s'); t1 = time.perf_counter(); "
-                    "zoo.load('%s'); print(t1 - t, time.perf_counter() - t1)" % (repo, repo))
+            code = ("import time, hub; t = time.perf_counter(); hub.load('%s'); t1 = time.perf_counter(); "
+                    "hub.load('%s'); print(t1 - t, time.perf_counter() - t1)" % (repo, repo))
             out = subprocess.run([sys.executable, "-c", code], env={**env, "HF_HUB_OFFLINE": "1"}, check=True,
                                  capture_output=True, text=True).stdout.strip().splitlines()[-1]
             load, again = map(float, out.split())

@@ -18,13 +18,14 @@ import time
 import numpy as np
 import torch
 
+from zoo.agent import Spaces
 from zoo.agents.dqn import DQNAgent, DQNConfig
+from zoo.collector import AsyncCollector, Collector
 from zoo.atari import make_atari_vector_env
 from zoo.frame_replay import FrameReplayBuffer
 from zoo.presets import preset
 
-OBS = {"type": "Box", "shape": [4, 84, 84], "dtype": "uint8"}
-ACT = {"type": "Discrete", "n": 6}
+SPACES = Spaces({"type": "Box", "shape": [4, 84, 84], "dtype": "uint8"}, {"type": "Discrete", "n": 6})
 
 
 def raw_env_throughput(steps: int = 20_000) -> float:
@@ -40,7 +41,7 @@ def raw_env_throughput(steps: int = 20_000) -> float:
 
 def update_ms(precision: str, channels_last: bool, cnn: str = "nature", repeats: int = 30) -> float:
     """ms per agent.update of a batch of 32 (input conversion included), dueling head, Double DQN."""
-    agent = DQNAgent(DQNConfig(precision=precision, batch_size=32, dueling=True, cnn=cnn), OBS, ACT)
+    agent = DQNAgent(DQNConfig(precision=precision, batch_size=32, dueling=True, cnn=cnn), SPACES)
     if channels_last != agent.channels_last:  # override the agent's own choice for the comparison
         fmt = torch.channels_last if channels_last else torch.contiguous_format
         agent.q, agent.target = agent.q.to(memory_format=fmt), agent.target.to(memory_format=fmt)
@@ -59,27 +60,28 @@ def update_ms(precision: str, channels_last: bool, cnn: str = "nature", repeats:
     return (time.perf_counter() - start) / repeats * 1e3
 
 
-def training_loop_throughput(steps: int = 6_000, learning_starts: int = 2_000) -> float:
-    """Agent steps/s of DQNAgent.learn on Pong once updates run (the first ``learning_starts`` excluded)."""
+def training_loop_throughput(steps: int = 6_000, learning_starts: int = 2_000, async_acting: bool = False) -> float:
+    """Agent steps/s of the Pong preset's collector + agent once updates run (the first ``learning_starts``
+    steps excluded); with ``async_acting`` the envs step in a background thread."""
     hyper = dict(preset("dqn", "ALE/Pong-v5")["hyperparameters"], learning_starts=learning_starts, buffer_size=20_000)
-    agent = DQNAgent(DQNConfig(**hyper), OBS, ACT)
-    marks: dict[int, float] = {}
-
-    class Run:
-        seed, total_steps, stop_requested = 0, steps, False
-
-        def make_envs(self, n):
-            return make_atari_vector_env("ALE/Pong-v5", n, {})
-
-        def record_step(self, *args):
-            pass
-
-        def after_step(self, a):
-            if a.steps_done in (learning_starts, steps):
-                marks[a.steps_done] = time.perf_counter()
-
-    agent.learn(Run())
-    return (steps - learning_starts) / (marks[steps] - marks[learning_starts])
+    agent = DQNAgent(DQNConfig(**hyper), SPACES)
+    envs = make_atari_vector_env("ALE/Pong-v5", agent.config.num_envs, {})
+    if async_acting:
+        collector = AsyncCollector(envs, agent.make_actor(), seed=0)
+    else:
+        collector = Collector(envs, lambda obs: agent.act(obs, explore=True), seed=0)
+    started = None
+    for step in collector:
+        agent.observe(step)
+        if async_acting:
+            collector.refresh()
+        if started is None and agent.steps_done >= learning_starts:
+            started, at = time.perf_counter(), agent.steps_done
+        if agent.steps_done >= steps:
+            break
+    seconds = time.perf_counter() - started
+    collector.close()
+    return (agent.steps_done - at) / seconds
 
 
 def _rss_mb() -> float:
@@ -101,7 +103,7 @@ def replay_rss_mb(transitions: int = 100_000) -> tuple[float, float]:
 
 
 def main() -> None:
-    from zoo.agents.dqn import native_bf16
+    from zoo.device import native_bf16
 
     rss, declared = replay_rss_mb()
     print(f"machine: {platform.machine()}, CPU capability {torch.backends.cpu.get_cpu_capability()}, native bf16: "

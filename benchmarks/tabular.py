@@ -11,6 +11,7 @@ Run: python benchmarks/tabular.py [--seeds 3]
 from __future__ import annotations
 
 import argparse
+import itertools
 import platform
 import statistics
 import time
@@ -19,11 +20,15 @@ import gymnasium as gym
 import numpy as np
 
 import toy_envs
-from zoo.algorithms import get_algorithm
+from zoo.agent import Spaces
+from zoo.algorithms import build_agent, get_algorithm, space_desc
+from zoo.collector import Collector, SingleEnv
 from zoo.config import build_config
-from zoo.evaluate import evaluate
+from zoo.envs import make_env
+from zoo.episodes import evaluate
 from zoo.planning import model_from_P, value_iteration
 from zoo.presets import preset
+from zoo.seeds import stream_seed
 
 
 def env_steps_per_second(env_id: str, steps: int = 200_000) -> float:
@@ -39,25 +44,23 @@ def env_steps_per_second(env_id: str, steps: int = 200_000) -> float:
 
 
 def time_to_success(algo: str, env_id: str, seed: int, target: float, chunk: int, budget: int) -> tuple[float, int]:
-    """Train in chunks; after each, evaluate 1000 greedy episodes (untimed). Returns (seconds, steps)."""
+    """Train in chunks through the zoo's own collector; after each, evaluate 1000 greedy episodes
+    (untimed). Returns (seconds, steps)."""
     algorithm = get_algorithm(algo)
-    config = build_config(algorithm.agent_class.Config, preset(algo, env_id).get("hyperparameters", {}))
-    env = gym.make(env_id)
-    agent = algorithm.agent_class(config, env.observation_space.n, env.action_space.n, seed=seed)
-    agent.prepare(env)
-    obs, _ = env.reset(seed=seed)
+    config = build_config(algorithm.config_class, preset(algo, env_id).get("hyperparameters", {}))
+    env = make_env(env_id)
+    spaces = Spaces(space_desc(env.observation_space), space_desc(env.action_space))
+    agent = build_agent(algorithm, config, spaces, seed=seed, model=getattr(env.unwrapped, "P", None))
+    collector = Collector(SingleEnv(env), lambda obs: agent.act(obs, explore=True), seed)
     trained, steps = 0.0, 0
     while steps < budget:
         start = time.perf_counter()
-        for _ in range(chunk):
-            action = agent.act(obs, explore=True)
-            next_obs, reward, terminated, truncated, _ = env.step(action)
-            agent.observe(obs, action, float(reward), next_obs, terminated)
-            obs = env.reset()[0] if terminated or truncated else next_obs
-        agent.finish()
+        for step in itertools.islice(collector, chunk):
+            agent.observe(step)
+        agent.sync()
         trained += time.perf_counter() - start
         steps += chunk
-        if evaluate(agent, env_id, None, 1000, seed=10_000 + seed).mean() >= target:
+        if evaluate(agent, env_id, None, 1000, seed=stream_seed("select", seed, steps)).returns.mean() >= target:
             return trained, steps
     return float("nan"), steps
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from datetime import datetime, timezone
 from pathlib import Path
 
 import torch
@@ -112,37 +111,34 @@ def guess_env_id(name: str) -> str:
 
 
 def convert(fmt: str, file: Path, out_dir: Path, source: str, env_id: str | None = None) -> Path:
-    """Write a native run directory for a foreign checkpoint: model.safetensors, config.json, model card."""
+    """Write a native run directory for a foreign checkpoint: model.safetensors and config.json."""
+    import dataclasses
+
+    from zoo.agent import Spaces
     from zoo.agents.dqn import DQNConfig
     from zoo.atari import PREPROCESSING
-    from zoo.atomic import write_json
-    from zoo.run_dir import FORMAT_VERSION, save_model, versions
-
-    import dataclasses
+    from zoo.run_dir import RunConfig, save_model, write_config
 
     state = to_native_state_dict(fmt, read_foreign_state_dict(fmt, file))
     n_actions = int(state["head.weight"].shape[0])
     env_id = env_id or guess_env_id(source)
     out_dir.mkdir(parents=True, exist_ok=True)
     save_model(out_dir / "model.safetensors", state, "dqn")
-    config = {
-        "format_version": FORMAT_VERSION, "algo": "dqn", "env_id": env_id, "env_kwargs": {}, "seed": 0, "steps": 0,
-        "spaces": {"observation": {"type": "Box", "shape": [4, 84, 84], "dtype": "uint8"},
-                   "action": {"type": "Discrete", "n": n_actions}},
-        "hyperparameters": dataclasses.asdict(DQNConfig(dueling=False, double=False)),
-        "preprocessing": PREPROCESSING, "converted_from": {"format": fmt, "source": source, "file": file.name},
-        "versions": versions(), "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    }
-    write_json(out_dir / "config.json", config)
+    config = RunConfig(algo="dqn", env_id=env_id, seed=0, steps=0,
+                       spaces=Spaces({"type": "Box", "shape": [4, 84, 84], "dtype": "uint8"},
+                                     {"type": "Discrete", "n": n_actions}),
+                       hyperparameters=dataclasses.asdict(DQNConfig(dueling=False, double=False)),
+                       preprocessing=PREPROCESSING, converted_from={"format": fmt, "source": source, "file": file.name})
+    write_config(out_dir, config)
     return out_dir
 
 
 def load_foreign(fmt: str, file: Path, source: str, device: str = "cpu", env_id: str | None = None):
-    """A DQN agent with a foreign checkpoint's weights, ready to play."""
+    """``(agent, config)``: a DQN agent with a foreign checkpoint's weights, ready to play."""
     import tempfile
 
-    from zoo.run_dir import load_agent
+    from zoo.run_dir import load_run
 
     with tempfile.TemporaryDirectory() as tmp:
         out = convert(fmt, file, Path(tmp) / "converted", source, env_id=None)
-        return load_agent(out, device=device, env_id=env_id)
+        return load_run(out, device=device, env_id=env_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hub.client import hub_api, hub_errors, is_offline
 from zoo.errors import ZooError
 
 # Resume state is large and only useful where training continues; it stays on the machine.
@@ -24,16 +25,15 @@ def push(run_dir: str | Path, repo_id: str, private: bool = False, revision: str
     only, so a failed push leaves the directory exactly as it was.
     """
     from huggingface_hub import CommitOperationAdd
-    from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
 
-    from hub.pull import hub_api, is_offline
-    from zoo.run_dir import check_run_dir, model_card, read_json
+    from zoo.model_card import model_card
+    from zoo.run_dir import check_run_dir, read_config, read_results
 
     run_dir = Path(run_dir)
     check_run_dir(run_dir)
     if not (run_dir / "results.json").is_file():
         raise ZooError(f"{run_dir} has no results.json. Evaluate it first: zoo eval {run_dir} --write")
-    config, results = read_json(run_dir / "config.json"), read_json(run_dir / "results.json")
+    config, results = read_config(run_dir), read_results(run_dir)
     if is_offline():
         raise ZooError("HF_HUB_OFFLINE is set: pushing needs the Hub. Unset it and try again.")
     operations = [CommitOperationAdd(path_in_repo=p.relative_to(run_dir).as_posix(), path_or_fileobj=str(p))
@@ -44,25 +44,11 @@ def push(run_dir: str | Path, repo_id: str, private: bool = False, revision: str
     operations.append(CommitOperationAdd(path_in_repo="README.md",
                                          path_or_fileobj=card.replace("REPO_ID", repo_id).encode("utf-8")))
     api = hub_api(endpoint, token)
-    message = commit_message or f"Upload {config['algo']} agent for {config['env_id']} (mean reward " \
-                                f"{results['mean_reward']:.2f} +/- {results['std_reward']:.2f})"
-    try:
+    message = commit_message or (f"Upload {config.algo} agent for {config.env_id} (mean reward "
+                                 f"{results.mean_reward:.2f} +/- {results.std_reward:.2f})")
+    with hub_errors(api, repo_id, writing=True, revision=revision):
         api.create_repo(repo_id, private=private, exist_ok=True)
         if revision and revision != "main":
             api.create_branch(repo_id, branch=revision, exist_ok=True)
         info = api.create_commit(repo_id, operations, commit_message=message, revision=revision)
-    except RepositoryNotFoundError:
-        raise ZooError(f"cannot write to {repo_id}: it does not exist or your token cannot see it. Check the owner "
-                       "part of the name and that your token has write access.") from None
-    except HfHubHTTPError as error:
-        status = error.response.status_code if error.response is not None else "?"
-        if status in (401, 403):
-            raise ZooError(f"the Hub rejected your token for {repo_id} (HTTP {status}). Log in again with "
-                           "`hf auth login` or set HF_TOKEN to a token with write access.") from None
-        raise ZooError(f"the Hub refused the upload to {repo_id} (HTTP {status}): {str(error).splitlines()[0]}") from None
-    except Exception as error:
-        if isinstance(error, OSError) or type(error).__module__.startswith(("httpx", "httpcore")):
-            raise ZooError(f"cannot reach {api.endpoint} ({str(error).splitlines()[0] if str(error) else type(error).__name__}). "
-                           "Check your network or HF_ENDPOINT.") from None
-        raise
     return info.commit_url

@@ -18,7 +18,7 @@ def test_console_script_trains_and_evaluates(tmp_path):
     done = subprocess.run([ZOO, "train", "planner", "toy/Slippery-v0", "--out", str(out), "--no-video"],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert f"run directory: {out}" in done.stdout and "over 1000 greedy episodes" in done.stdout
+    assert f"run directory: {out}" in done.stdout and "held-out greedy evaluation: mean reward" in done.stdout and "over 1000 episodes" in done.stdout
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     shown = subprocess.run([ZOO, "eval", str(out), "--episodes", "300"], capture_output=True, text=True)
     assert shown.returncode == 0 and "planner on toy/Slippery-v0: mean reward" in shown.stdout
@@ -30,7 +30,7 @@ def test_eval_write_updates_results_and_card(tmp_path, capsys):
     assert main(["train", "planner", "toy/Trap-v0", "--out", str(out), "--no-video", "--no-tensorboard"]) == 0
     assert main(["eval", str(out), "--episodes", "7", "--write"]) == 0
     assert json.loads((out / "results.json").read_text())["n_episodes"] == 7
-    assert "over 7 greedy episodes" in capsys.readouterr().out
+    assert "over 7 episodes" in capsys.readouterr().out
 
 
 def test_hyperparameter_flags_and_env_kwargs_reach_the_run(tmp_path):

@@ -6,11 +6,13 @@ import pytest
 import torch
 
 import toy_envs  # noqa: F401
+from tests.reference import linear_td0_step, n_step_transitions
+from zoo.agent import Spaces
 from zoo.agents.dqn import DQNAgent, DQNConfig
-from zoo.agents.td0 import linear_td0_step
+from zoo.losses import dqn_loss, reinforce_loss, td0_loss
 from zoo.networks import dueling_aggregate
 from zoo.replay import Batch, ReplayBuffer
-from zoo.targets import discounted_returns, double_q_target, n_step_transitions
+from zoo.targets import discounted_returns, double_q_target
 
 
 def test_n_step_returns_by_hand_across_an_episode_end():
@@ -74,10 +76,10 @@ def test_discounted_returns_by_hand():
 
 
 def test_dqn_loss_bootstraps_after_truncation_not_after_termination():
-    desc = ({"type": "Discrete", "n": 2}, {"type": "Discrete", "n": 1})
+    spaces = Spaces({"type": "Discrete", "n": 2}, {"type": "Discrete", "n": 1})
     losses = {}
     for done in (0.0, 1.0):
-        agent = DQNAgent(DQNConfig(hidden="", double=False, loss="mse", max_grad_norm=0), *desc)
+        agent = DQNAgent(DQNConfig(hidden="", double=False, loss="mse", max_grad_norm=0), spaces)
         with torch.no_grad():  # a linear net over one-hot states: Q(0) = 0, Q(1) = 5
             agent.q.head.weight.copy_(torch.tensor([[0.0, 5.0]]))
             agent.q.head.bias.zero_()
@@ -87,6 +89,60 @@ def test_dqn_loss_bootstraps_after_truncation_not_after_termination():
         losses[done] = agent.update(batch)
     assert losses[0.0] == pytest.approx((1 + 0.9 * 5.0) ** 2)  # truncated: y = r + γ Q(s')
     assert losses[1.0] == pytest.approx(1.0)  # terminated: y = r
+
+
+def test_dqn_loss_by_hand():
+    q = torch.tensor([[1.0, 3.0], [2.0, 0.0]])
+    actions, target = torch.tensor([1, 0]), torch.tensor([5.0, 2.5])
+    # errors: Q(0,1) - 5 = -2, Q(1,0) - 2.5 = -0.5
+    assert dqn_loss(q, actions, target, "mse").item() == pytest.approx((4 + 0.25) / 2)
+    # Huber with δ = 1: |e| - 1/2 beyond 1, e²/2 inside
+    assert dqn_loss(q, actions, target, "huber").item() == pytest.approx((1.5 + 0.125) / 2)
+    q.requires_grad_(True)
+    dqn_loss(q, actions, target, "mse").backward()  # d/dQ of mean(e²) = e: only the taken actions get gradient
+    assert q.grad.tolist() == [[0.0, -2.0], [-0.5, 0.0]]
+
+
+def test_reinforce_loss_by_hand():
+    logits = torch.zeros(2, 2, requires_grad=True)  # π = (1/2, 1/2) in both states
+    actions, returns = torch.tensor([0, 1]), torch.tensor([2.0, 4.0])
+    loss = reinforce_loss(logits, actions, returns)
+    assert loss.item() == pytest.approx(-(np.log(0.5) * 2 + np.log(0.5) * 4) / 2)
+    loss.backward()
+    # d(-mean(G log π(a)))/d logit_b = -(G/2) (1[a=b] - π_b): state 0 took a=0 with G=2, state 1 took a=1 with G=4
+    np.testing.assert_allclose(logits.grad.numpy(), [[-0.5, 0.5], [1.0, -1.0]], rtol=1e-6)
+    # With a baseline the advantage is G - V (V held fixed in the policy part), and V is pulled towards G.
+    values = torch.tensor([1.0, 5.0], requires_grad=True)
+    loss = reinforce_loss(torch.zeros(2, 2), actions, returns, values)
+    advantage = np.array([2.0 - 1.0, 4.0 - 5.0])
+    assert loss.item() == pytest.approx(((1 + 1) / 2) - np.log(0.5) * advantage.mean())
+    loss.backward()
+    assert values.grad.tolist() == pytest.approx([(1 - 2) * 2 / 2, (5 - 4) * 2 / 2])
+    # Normalised advantages (2, 4) -> (-1/√2, 1/√2) (std with n-1), and an entropy bonus of log 2 per state.
+    normed = reinforce_loss(torch.zeros(2, 2), actions, returns, normalize=True, entropy_coef=0.1)
+    assert normed.item() == pytest.approx(-np.log(0.5) * (-1 + 1) / np.sqrt(2) / 2 - 0.1 * np.log(2), abs=1e-6)
+
+
+def test_td0_loss_gradient_is_the_semi_gradient_update():
+    w = torch.tensor([1.0, 2.0], requires_grad=True)
+    x, x_next = torch.tensor([[1.0, 0.0]]), torch.tensor([[0.0, 1.0]])
+    v, target = x @ w, 1.0 + 0.5 * (x_next @ w)  # v = 1, target = 1 + 0.5 * 2 = 2, δ = 1
+    loss = td0_loss(v, target)
+    assert loss.item() == pytest.approx(1.0)
+    loss.backward()
+    # d/dw (v - target)² with the target held fixed = -2 δ x: no gradient through v(s')
+    assert w.grad.tolist() == [-2.0, 0.0]
+
+
+def test_polyak_and_hard_target_updates_by_hand():
+    spaces = Spaces({"type": "Discrete", "n": 2}, {"type": "Discrete", "n": 1})
+    for tau, expected in ((0.25, 0.25 * 4.0 + 0.75 * 2.0), (1.0, 4.0)):
+        agent = DQNAgent(DQNConfig(hidden="", tau=tau), spaces)
+        with torch.no_grad():
+            agent.target.head.weight.fill_(2.0)
+            agent.q.head.weight.fill_(4.0)
+        agent.update_target()
+        assert agent.target.head.weight.tolist() == [[expected, expected]]
 
 
 def _baird(mode: str, steps: int = 5000, seed: int = 0) -> list[float]:

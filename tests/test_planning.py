@@ -29,8 +29,12 @@ def test_slippery_q_values_with_exact_thirds():
     V, Q, _ = value_iteration(T, R, gamma=1.0)
     np.testing.assert_allclose(Q[0], [7 / 3, 2, 3, 8 / 3])
     assert V[0] == pytest.approx(3.0)
-    # The course rounds to 0.33 and gets 2.97: the same backup with its probabilities.
-    assert 0.33 * 3 + 0.33 * 2 + 0.33 * 4 == pytest.approx(2.97)
+    # The course rounds every probability to 0.33 (they sum to 0.99) and gets 2.97. With probabilities that
+    # sum to 1, "down" is worth 3 p + 3 (1 - p) = 3 whatever p is; the others move with p (worked by hand
+    # for p = 0.8: up 0.8·1 + 0.1·(4 + 2), right 0.8·2 + 0.1·(1 + 3), left 0.8·4 + 0.1·(3 + 1)).
+    env = gym.make("toy/Slippery-v0", p=0.8).unwrapped
+    _, Q, _ = value_iteration(*model_from_P(env.P, 5, 4), gamma=1.0)
+    np.testing.assert_allclose(Q[0], [1.4, 2.0, 3.0, 3.6])
 
 
 def test_loop_values_with_discount():
@@ -80,3 +84,20 @@ def test_schedules_by_hand():
     assert linear_schedule(1.0, 0.1, 100, 50) == pytest.approx(0.55)
     assert linear_schedule(1.0, 0.1, 100, 1000) == pytest.approx(0.1)
     assert exponential_schedule(1.0, 0.0, 10.0, 10) == pytest.approx(np.exp(-1))
+
+
+def test_learned_model_estimate_by_hand():
+    from zoo.agents.learned_model import empty_tables, estimate, record
+
+    tables = empty_tables(n_states=2, n_actions=2)
+    # from state 0 with action 1: to state 1 twice (rewards 1 and 3), terminated once (reward -2)
+    record(tables, 0, 1, 1.0, 1, terminated=False)
+    record(tables, 0, 1, 3.0, 1, terminated=False)
+    record(tables, 0, 1, -2.0, 0, terminated=True)  # a termination counts in the "terminated" column, not s'=0
+    T, R = estimate(tables)
+    np.testing.assert_allclose(T[0, 1], [0.0, 2 / 3, 1 / 3])
+    assert R[0, 1] == pytest.approx((1 + 3 - 2) / 3)
+    # an untried pair has no successors and reward 0: its backup is 0, not a division by zero
+    assert T[1, 0].tolist() == [0.0, 0.0, 0.0] and R[1, 0] == 0.0
+    # and the backup on that model: Q(0, 1) = R + γ (2/3 V(1) + 1/3 · 0)
+    assert q_from_v(T, R, np.array([0.0, 6.0]), 0.5)[0, 1] == pytest.approx(2 / 3 + 0.5 * (2 / 3) * 6.0)

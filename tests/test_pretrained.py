@@ -9,7 +9,7 @@ import sys
 import numpy as np
 
 import zoo
-from zoo.evaluate import evaluate
+from zoo.episodes import evaluate
 from zoo.pretrained import shipped_path
 
 PONG = shipped_path("pong")
@@ -31,7 +31,7 @@ def test_shipped_pong_is_a_complete_run_directory_within_budget():
 
 def test_shipped_pong_agent_wins_a_short_evaluation():
     agent = zoo.load("pong")
-    returns = evaluate(agent, "ALE/Pong-v5", {}, episodes=2, seed=2026, play_pipeline=True)
+    returns = evaluate(agent, "ALE/Pong-v5", {}, episodes=2, seed=2026, play_pipeline=True).returns
     assert len(returns) == 2 and (returns > 0).all(), returns  # each game won (first to 21 points)
 
 
@@ -53,7 +53,21 @@ def test_zoo_play_pong_runs_offline_and_films_a_game(tmp_path):
     assert not (tmp_path / "hf").exists() or not any((tmp_path / "hf").rglob("*.safetensors"))  # nothing fetched
 
 
-def test_shipped_agent_takes_the_same_observations_as_training():
+def test_shipped_agent_takes_the_observations_play_gives_it_and_reacts_to_them():
+    from zoo.algorithms import space_desc
+    from zoo.atari import PREPROCESSING, make_atari_env
+
+    config = json.loads((PONG / "config.json").read_text())
+    env = make_atari_env("ALE/Pong-v5", {})
+    # what `zoo play` builds today is what the agent was trained on
+    assert config["preprocessing"] == PREPROCESSING
+    assert config["spaces"] == {"observation": space_desc(env.observation_space), "action": space_desc(env.action_space)}
     agent = zoo.load("pong")
-    q = agent.q_values(np.zeros((3, 4, 84, 84), dtype=np.uint8))
-    assert q.shape == (3, 6) and np.isfinite(q).all()
+    obs, _ = env.reset(seed=31)
+    frames = []
+    for _ in range(300):  # the agent plays; its view changes as the ball moves
+        obs, _, terminated, truncated, _ = env.step(int(agent.act(np.asarray(obs))))
+        frames.append(np.asarray(obs))
+    q = agent.q_values(np.stack(frames))
+    assert np.isfinite(q).all() and q.std(axis=0).min() > 1e-3  # a live network: values follow the frames
+    assert len(set(q.argmax(axis=1).tolist())) >= 2  # and so do its actions

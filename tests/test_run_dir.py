@@ -34,6 +34,10 @@ def test_config_results_and_safetensors_metadata(run):
     assert {"torch", "gymnasium", "numpy", "zoo"} <= set(config["versions"])
     results = json.loads((run / "results.json").read_text())
     assert results["mean_reward"] == 1.0 and results["std_reward"] == 0.0 and results["n_episodes"] == 50
+    assert results["returns"] == [1.0] * 50 and results["ci95"] == [1.0, 1.0]
+    from zoo.seeds import stream_seed
+
+    assert results["eval_seed"] == stream_seed("final", 3) and "held-out" in results["protocol"]
     with safe_open(run / "model.safetensors", "np") as f:
         assert f.metadata()["format"] == "value-zoo" and f.metadata()["format_version"] == "1"
         assert set(f.keys()) == {"q", "visits"}
@@ -54,11 +58,25 @@ def test_model_card_front_matter_parses_on_the_hub_side(run):
     result = card.data.eval_results[0]
     assert result.metric_type == "mean_reward" and result.metric_value == "1.00 +/- 0.00"
     assert "learning_curve.png" in card.text and "replay.mp4" in card.text
+    assert "never used to train the agent nor to choose" in card.text  # how the score was measured
 
 
-def test_replay_video_decodes_to_frames_of_the_mdp_picture(run):
+def test_replay_video_films_one_greedy_episode_of_the_mdp_picture(run):
+    import gymnasium as gym
+
     frames = iio.imread(run / "replay.mp4")
-    assert frames.ndim == 4 and frames.shape[1:] == (240, 320, 3) and len(frames) >= 3
+    # the learned policy goes right at once: the start frame, the frame after that one step, then the last
+    # frame held for a second (4 frames at the toy envs' 4 fps)
+    assert frames.shape == (2 + 4, 240, 320, 3)
+    env = gym.make("toy/Trap-v0", render_mode="rgb_array")
+    env.reset(seed=0)
+    start = env.render()
+    env.step(0)
+    end = env.render()
+    def close(a, b):
+        return np.abs(a.astype(int) - b.astype(int)).mean() < 6  # h264 is lossy
+    assert close(frames[0], start) and not close(frames[0], end)
+    assert all(close(frame, end) for frame in frames[1:])
 
 
 def test_save_load_round_trip_gives_identical_values_and_actions(run, tmp_path):

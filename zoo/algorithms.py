@@ -1,41 +1,57 @@
-"""The algorithms the zoo can train, and which environments each fits."""
+"""The algorithms the zoo can train, which environments each fits, and how to build an agent.
+
+Agent modules import torch; the registry names them by path and imports one only when it is used, so
+`zoo list` and `zoo --help` stay fast.
+"""
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
+from typing import Any
 
-import gymnasium as gym
-
-from zoo.agents.dqn import DQNAgent
-from zoo.agents.planner import PlannerAgent
-from zoo.agents.q_iteration import QIterationAgent
-from zoo.agents.q_learning import QLearningAgent
-from zoo.agents.reinforce import ReinforceAgent
-from zoo.agents.td0 import TD0Agent
-from zoo.agents.value_iteration import ValueIterationAgent
+from zoo.agent import Spaces
 from zoo.errors import ZooError
 
 
 @dataclass(frozen=True)
 class Algorithm:
-    """An algorithm name, its agent class, and a one-line description for `zoo list`."""
+    """An algorithm name, where its agent class lives, and a one-line description for `zoo list`."""
 
     name: str
-    agent_class: type
+    path: str
+    """``module:Class`` of the agent"""
     summary: str
     tabular: bool
+    needs_model: bool = False
+    """built from the env's model ``P`` (the exact planner)"""
+
+    @property
+    def agent_class(self) -> type:
+        module, name = self.path.split(":")
+        return getattr(importlib.import_module(module), name)
+
+    @property
+    def config_class(self) -> type:
+        return self.agent_class.Config
 
 
 ALGORITHMS: dict[str, Algorithm] = {
     a.name: a
     for a in (
-        Algorithm("planner", PlannerAgent, "exact value iteration on the env's model P", True),
-        Algorithm("value-iteration", ValueIterationAgent, "value iteration on a model learned from steps", True),
-        Algorithm("q-iteration", QIterationAgent, "Q-iteration on a model learned from steps", True),
-        Algorithm("q-learning", QLearningAgent, "tabular Q-learning with α-blended updates", True),
-        Algorithm("reinforce", ReinforceAgent, "REINFORCE policy gradient with optional baseline", False),
-        Algorithm("td0", TD0Agent, "semi-gradient TD(0) prediction of the random policy's value", False),
-        Algorithm("dqn", DQNAgent, "DQN with Double, Dueling, n-step, Polyak/hard targets (MLP or Nature CNN)", False),
+        Algorithm("planner", "zoo.agents.planner:PlannerAgent", "exact value iteration on the env's model P", True,
+                  needs_model=True),
+        Algorithm("value-iteration", "zoo.agents.value_iteration:ValueIterationAgent",
+                  "value iteration on a model learned from steps", True),
+        Algorithm("q-iteration", "zoo.agents.q_iteration:QIterationAgent", "Q-iteration on a model learned from steps",
+                  True),
+        Algorithm("q-learning", "zoo.agents.q_learning:QLearningAgent", "tabular Q-learning with α-blended updates",
+                  True),
+        Algorithm("reinforce", "zoo.agents.reinforce:ReinforceAgent", "REINFORCE policy gradient with optional baseline",
+                  False),
+        Algorithm("td0", "zoo.agents.td0:TD0Agent", "semi-gradient TD(0) prediction of the random policy's value", False),
+        Algorithm("dqn", "zoo.agents.dqn:DQNAgent",
+                  "DQN with Double, Dueling, n-step, Polyak/hard targets (MLP or Nature CNN)", False),
     )
 }
 
@@ -48,8 +64,10 @@ def get_algorithm(name: str) -> Algorithm:
         raise ZooError(f"unknown algorithm {name!r}; choose one of: {', '.join(ALGORITHMS)}") from None
 
 
-def check_fits(algorithm: Algorithm, env: gym.Env, env_id: str) -> None:
-    """Raise ZooError when ``algorithm`` cannot work on ``env``'s spaces."""
+def check_fits(algorithm: Algorithm, env, env_id: str) -> None:
+    """Raise ZooError when ``algorithm`` cannot work on ``env``'s spaces (or lacks the model it needs)."""
+    import gymnasium as gym
+
     obs_space, act_space = env.observation_space, env.action_space
     if algorithm.tabular and not (isinstance(obs_space, gym.spaces.Discrete) and isinstance(act_space, gym.spaces.Discrete)):
         raise ZooError(
@@ -59,27 +77,32 @@ def check_fits(algorithm: Algorithm, env: gym.Env, env_id: str) -> None:
         )
     if not algorithm.tabular and not isinstance(act_space, gym.spaces.Discrete):
         raise ZooError(f"{algorithm.name} needs discrete actions, but {env_id} has actions {describe(act_space)}")
+    if algorithm.needs_model and getattr(env.unwrapped, "P", None) is None:
+        raise ZooError(f"{env_id} exposes no model P; the {algorithm.name} needs one. "
+                       "Use value-iteration, q-iteration or q-learning, which learn from experience.")
 
 
-def describe(space: gym.Space) -> str:
+def describe(space) -> str:
     """A short name for a space: ``Discrete(4)`` or ``Box(shape=(4,))``."""
-    if isinstance(space, gym.spaces.Discrete):
-        return f"Discrete({space.n})"
+    n = getattr(space, "n", None)
+    if type(space).__name__ == "Discrete":
+        return f"Discrete({n})"
     return f"{type(space).__name__}(shape={space.shape})"
 
 
-def space_desc(space: gym.Space) -> dict:
+def space_desc(space) -> dict[str, Any]:
     """A JSON description of a space for config.json; agents are rebuilt from it."""
-    if isinstance(space, gym.spaces.Discrete):
+    if type(space).__name__ == "Discrete":
         return {"type": "Discrete", "n": int(space.n)}
     return {"type": type(space).__name__, "shape": list(space.shape or ()), "dtype": str(space.dtype)}
 
 
-def build_agent(algorithm: Algorithm, config, obs_desc: dict, act_desc: dict, seed: int = 0, device: str = "cpu"):
-    """An untrained agent for spaces described as in config.json (``{"type": "Discrete", "n": 16}``).
-
-    Tabular agents take the numbers of states and actions; deep agents the descriptions and a device.
-    """
+def build_agent(algorithm: Algorithm, config: Any, spaces: Spaces, seed: int = 0, device: str = "cpu",
+                model: dict | None = None):
+    """An untrained agent for ``spaces``: tabular agents take no device; the planner takes the env's ``P``."""
+    cls = algorithm.agent_class
+    if algorithm.needs_model:
+        return cls(config, spaces, seed, model=model)
     if algorithm.tabular:
-        return algorithm.agent_class(config, int(obs_desc["n"]), int(act_desc["n"]), seed)
-    return algorithm.agent_class(config, obs_desc, act_desc, seed, device)
+        return cls(config, spaces, seed)
+    return cls(config, spaces, seed, device)

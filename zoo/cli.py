@@ -104,6 +104,9 @@ def build_parser(algo: str | None = None) -> argparse.ArgumentParser:
                        help="finish the run after this many minutes of training (evaluations not counted; with "
                             "--resume, earlier sessions count), with its final evaluation, video and card, as if "
                             "--steps were reached")
+    train.add_argument("--async-acting", action="store_true",
+                       help="dqn: step the envs in a background thread with a copy of the network while learning "
+                            "(overlaps acting and learning on two cores; runs are then not bit-for-bit reproducible)")
     train.add_argument("--resume", type=Path, default=None, metavar="RUN_DIR",
                        help="continue a deep agent's run from its checkpoint (weights, optimiser, counters, ε); "
                             "ALGO and ENV come from the run, --steps sets the new total")
@@ -113,9 +116,11 @@ def build_parser(algo: str | None = None) -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", help="evaluate a trained agent greedily",
                         description="Play greedy episodes with a trained agent and print mean ± std return. "
                                     "Changes nothing on disk unless --write is given.")
-    ev.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a run directory written by `zoo train`")
+    ev.add_argument("run_dir", metavar="RUN_DIR", help="a run directory written by `zoo train`, or a shipped agent (pong)")
     ev.add_argument("--episodes", type=int, default=100, help="number of episodes (default: 100)")
-    ev.add_argument("--seed", type=int, default=12345, help="seed of the evaluation env (default: 12345)")
+    ev.add_argument("--seed", type=int, default=None,
+                    help="seed of the evaluation env (default: the run's held-out `final` seed, never used in training "
+                         "or to choose its weights; the figure results.json reports)")
     ev.add_argument("--write", action="store_true", help="store the result in results.json and the model card")
 
     sub.add_parser("list", help="list environments, algorithms and tuned presets",
@@ -132,7 +137,8 @@ def build_parser(algo: str | None = None) -> argparse.ArgumentParser:
     play.add_argument("source", metavar="NAME_REPO_ID_OR_DIR",
                       help="a shipped agent (pong), a run directory or a Hub repo id")
     play.add_argument("--episodes", type=int, default=3, help="number of episodes (default: 3)")
-    play.add_argument("--seed", type=int, default=0, help="seed of the env (default: 0)")
+    play.add_argument("--seed", type=int, default=None,
+                      help="seed of the env (default: a fresh one, printed so the games can be replayed)")
     play.add_argument("--video", type=Path, default=None, metavar="OUT.mp4", help="film the first episode in colour")
     play.add_argument("--revision", default=None, help="branch, tag or commit of a Hub repo (default: main)")
     play.add_argument("--device", default="cpu", help="torch device: cpu or cuda (default: cpu)")
@@ -197,54 +203,54 @@ def _train(args: argparse.Namespace) -> int:
     from zoo.train import TrainSettings, resume_settings, train
 
     hyper = {k[3:]: v for k, v in vars(args).items() if k.startswith("hp_")}
+    common = dict(eval_every=args.eval_every, eval_episodes=args.eval_episodes, video=args.video,
+                  tensorboard=args.tensorboard, progress=args.progress, device=args.device, time_limit=args.time_limit,
+                  async_acting=args.async_acting, command=shlex.join(["zoo", *args.argv]))
     if args.resume is not None:
         from zoo.run_dir import check_run_dir
 
         check_run_dir(args.resume)
-        out = train(resume_settings(args.resume, steps=args.steps, eval_every=args.eval_every,
-                                    eval_episodes=args.eval_episodes, video=args.video,
-                                    tensorboard=args.tensorboard, progress=args.progress, device=args.device,
-                                    time_limit=args.time_limit, command=shlex.join(["zoo", *args.argv])))
-        return _report(out)
+        return _report(train(resume_settings(args.resume, steps=args.steps, **common)))
     if args.algo is None or args.env_id is None:
         raise ZooError("give ALGO and ENV (e.g. `zoo train dqn CartPole-v1`), or --resume RUN_DIR")
-    out = train(TrainSettings(
-        algo=args.algo, env_id=args.env_id, seed=args.seed, steps=args.steps, out=args.out,
-        hyperparameters=hyper, env_kwargs=dict(args.env_kwarg), eval_every=args.eval_every,
-        eval_episodes=args.eval_episodes, video=args.video, tensorboard=args.tensorboard, force=args.force,
-        progress=args.progress, device=args.device, time_limit=args.time_limit,
-        command=shlex.join(["zoo", *args.argv])))
-    return _report(out)
+    return _report(train(TrainSettings(algo=args.algo, env_id=args.env_id, seed=args.seed, steps=args.steps,
+                                       out=args.out, hyperparameters=hyper, env_kwargs=dict(args.env_kwarg),
+                                       force=args.force, **common)))
 
 
 def _report(out: Path) -> int:
-    results = json.loads((out / "results.json").read_text())
-    print(f"mean reward {results['mean_reward']:.3f} ± {results['std_reward']:.3f} "
-          f"over {results['n_episodes']} greedy episodes")
+    from zoo.run_dir import read_results
+
+    results = read_results(out)
+    print(f"held-out greedy evaluation: mean reward {results.summary()}")
     print(f"run directory: {out}")
     return 0
 
 
 def _eval(args: argparse.Namespace) -> int:
-    import zoo
-    from zoo.evaluate import evaluate
-    from zoo.run_dir import write_model_card, write_results
+    from zoo.episodes import evaluate
+    from zoo.model_card import write_model_card
+    from zoo.run_dir import Results, check_run_dir, load_run, write_results
+    from zoo.seeds import stream_seed
+    from zoo.train import held_out_protocol
 
     if args.episodes < 1:
         raise ZooError(f"--episodes must be at least 1 (got {args.episodes})")
-    from zoo.run_dir import check_run_dir
+    import zoo
 
-    check_run_dir(args.run_dir)  # eval takes run directories only: a typo must not go looking on the Hub
-    agent = zoo.load(args.run_dir)
-    config = agent.run_config
-    returns = evaluate(agent, config["env_id"], config.get("env_kwargs"), args.episodes, args.seed,
-                       play_pipeline=True)
-    print(f"{config['algo']} on {config['env_id']}: mean reward {returns.mean():.3f} ± {returns.std():.3f} "
-          f"over {args.episodes} greedy episodes")
+    folder = zoo.resolve(args.run_dir)  # run directories and shipped names: a typo must not go looking on the Hub
+    check_run_dir(folder)
+    agent, config = load_run(folder)
+    seed = args.seed if args.seed is not None else stream_seed("final", config.seed)
+    returns = evaluate(agent, config.env_id, config.env_kwargs, args.episodes, seed, play_pipeline=True).returns
+    protocol = (held_out_protocol(args.episodes, seed, config.env_id) if args.seed is None else
+                f"greedy actions over {args.episodes} episodes on env seeds {seed}, {seed} + 1, ... (chosen by the user)")
+    results = Results.of(returns, config.env_id, seed, protocol)
+    print(f"{config.algo} on {config.env_id}: mean reward {results.summary()} (env seed {seed})")
     if args.write:
-        write_results(args.run_dir, returns, config["env_id"], args.seed)
-        write_model_card(args.run_dir)
-        print(f"updated {args.run_dir / 'results.json'} and the model card")
+        write_results(folder, results)
+        write_model_card(folder)
+        print(f"updated {folder / 'results.json'} and the model card")
     return 0
 
 
@@ -275,16 +281,17 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _play(args: argparse.Namespace) -> int:
-    import zoo
-    from zoo.play import play
+    import hub
+    from zoo.episodes import play
+    from zoo.seeds import fresh_seed
 
     if args.episodes < 1:
         raise ZooError(f"--episodes must be at least 1 (got {args.episodes})")
-    agent = zoo.load(args.source, device=args.device, revision=args.revision)
-    config = agent.run_config
-    print(f"{config['algo']} on {config['env_id']} from {args.source}")
-    returns = play(agent, args.episodes, args.seed, args.video,
-                   on_episode=lambda i, ret: print(f"  episode {i + 1}: return {ret:g}", flush=True))
+    agent, config = hub.load_run(args.source, device=args.device, revision=args.revision)
+    seed = args.seed if args.seed is not None else fresh_seed("play")
+    print(f"{config.algo} on {config.env_id} from {args.source}, env seed {seed} (repeat with --seed {seed})")
+    returns = play(agent, config.env_id, config.env_kwargs, args.episodes, seed, args.video,
+                   on_episode=lambda i, ret: print(f"  episode {i + 1}: return {ret:g}", flush=True)).returns
     print(f"mean reward {returns.mean():.3f} ± {returns.std():.3f} over {args.episodes} greedy episodes")
     if args.video:
         print(f"video of episode 1: {args.video}")
@@ -315,31 +322,33 @@ def _pull(args: argparse.Namespace) -> int:
 
 
 def _convert(args: argparse.Namespace) -> int:
-    from hub.formats import convert, detect_format
+    import shutil
 
-    import zoo
+    import hub
+    from hub.formats import convert, detect_format
 
     if args.out_dir.exists():
         raise ZooError(f"{args.out_dir} already exists; choose a new OUT_DIR")
-    folder = zoo.resolve(args.source) if not Path(args.source).is_file() else Path(args.source)
+    folder = hub.resolve(args.source) if not Path(args.source).is_file() else Path(args.source)
     fmt, file = detect_format(folder, args.source)
     if fmt == "native":
         raise ZooError(f"{args.source} is already a value-zoo run directory; nothing to convert")
     staging = args.out_dir.with_name(f".{args.out_dir.name}.tmp")
-    import shutil
-
     shutil.rmtree(staging, ignore_errors=True)
     try:
         convert(fmt, file, staging, args.source, env_id=args.env)
         if args.episodes > 0:
-            from zoo.evaluate import evaluate
-            from zoo.run_dir import write_model_card, write_results
+            from zoo.episodes import evaluate
+            from zoo.model_card import write_model_card
+            from zoo.run_dir import Results, load_run, write_results
+            from zoo.seeds import stream_seed
+            from zoo.train import held_out_protocol
 
-            agent = zoo.load(staging)
-            config = agent.run_config
-            returns = evaluate(agent, config["env_id"], config.get("env_kwargs"), args.episodes, seed=10_000,
-                               play_pipeline=True)
-            write_results(staging, returns, config["env_id"], seed=10_000)
+            agent, config = load_run(staging)
+            seed = stream_seed("final", 0)
+            returns = evaluate(agent, config.env_id, config.env_kwargs, args.episodes, seed, play_pipeline=True).returns
+            write_results(staging, Results.of(returns, config.env_id, seed,
+                                              held_out_protocol(args.episodes, seed, config.env_id)))
             write_model_card(staging)
         staging.rename(args.out_dir)
     finally:

@@ -26,13 +26,12 @@ class FrameReplayBuffer(ReplayBuffer):
         self.frame_capacity = capacity + capacity // 10 + 16 * num_envs
         self.frames = np.zeros((self.frame_capacity, SIZE, SIZE), dtype=np.uint8)
         self.prev = np.full(self.frame_capacity, -1, dtype=np.int64)
-        self.stamp = np.full(self.frame_capacity, -1, dtype=np.int64)  # write count when the slot was filled
         self.written = 0
         self._current = np.full(num_envs, -1, dtype=np.int64)  # slot of each env's current newest frame
 
     def _write(self, frame: np.ndarray, prev: int) -> int:
         slot = self.written % self.frame_capacity
-        self.frames[slot], self.prev[slot], self.stamp[slot] = frame, prev, self.written
+        self.frames[slot], self.prev[slot] = frame, prev
         self.written += 1
         return slot
 
@@ -67,4 +66,4 @@ class FrameReplayBuffer(ReplayBuffer):
 
     @property
     def nbytes(self) -> int:
-        return super().nbytes + self.frames.nbytes + self.prev.nbytes + self.stamp.nbytes
+        return super().nbytes + self.frames.nbytes + self.prev.nbytes

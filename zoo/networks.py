@@ -8,6 +8,46 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from zoo.errors import ZooError
+
+
+def observation_kind(obs_desc: dict) -> tuple[str, int]:
+    """How observations reach a network: ("discrete", n) one-hot, ("vector", dim) or ("atari", 0)."""
+    if obs_desc["type"] == "Discrete":
+        return "discrete", int(obs_desc["n"])
+    shape = tuple(obs_desc.get("shape", ()))
+    if len(shape) == 1:
+        return "vector", shape[0]
+    if len(shape) == 3 and obs_desc.get("dtype") == "uint8":
+        return "atari", 0
+    raise ZooError(f"the deep agents handle discrete, 1-D vector or stacked-frame (uint8 C×H×W) observations, "
+                   f"not {obs_desc}")
+
+
+def parse_hidden(text: str) -> tuple[int, ...]:
+    """``"256,256"`` -> ``(256, 256)``; empty means no hidden layer. ValueError for anything else."""
+    sizes = tuple(int(x) for x in text.split(",") if x.strip())
+    if any(s < 1 for s in sizes):
+        raise ValueError(text)
+    return sizes
+
+
+def load_weights(net: nn.Module, state: dict[str, torch.Tensor], what: str) -> None:
+    """``net.load_state_dict`` with a ZooError that names both shapes when the checkpoint does not fit."""
+    own = net.state_dict()
+    if set(own) != set(state):
+        raise ZooError(f"the checkpoint's tensors {sorted(state)[:4]}... do not match a {what}")
+    for k, v in state.items():
+        if tuple(v.shape) != tuple(own[k].shape):
+            raise ZooError(f"the checkpoint's {k} has shape {tuple(v.shape)} but a {what} needs {tuple(own[k].shape)}: "
+                           "was it trained on another environment?")
+    net.load_state_dict(state)
+
+
+def detached_copy(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Weights as contiguous CPU tensors, ready for safetensors."""
+    return {k: v.detach().cpu().contiguous() for k, v in state.items()}
+
 
 def network_input(obs, kind: str, dim: int, device: torch.device, channels_last: bool = False) -> torch.Tensor:
     """Observations as a network's input: one-hot for discrete states ("discrete", ``dim`` states), float

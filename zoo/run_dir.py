@@ -2,46 +2,195 @@
 
 ```
 model.safetensors   tables or weights; metadata names the format and its version
-config.json         algo, env id and kwargs, spaces, hyperparameters, versions
-results.json        greedy evaluation: mean_reward, std_reward, n_episodes
+config.json         RunConfig: algo, env id and kwargs, spaces, hyperparameters, versions, how it was made
+results.json        Results: the held-out greedy evaluation (mean, std, 95% CI, per-episode returns)
 metrics.csv         one row per training episode; evaluations.csv one per periodic evaluation
-learning_curve.png  replay.mp4  README.md (the model card)
+learning_curve.png  replay.mp4  README.md (the model card, zoo.model_card)
 ```
+
+Training and conversion (``hub.formats``) both write ``config.json`` through ``RunConfig`` and
+``results.json`` through ``Results``; loading validates them the same way.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import math
 import platform
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
-from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
 
-from zoo.atomic import atomic_path, write_json, write_text
+from zoo.agent import Spaces
+from zoo.atomic import atomic_path, write_json
 from zoo.errors import ZooError
 
 FORMAT = "value-zoo"
 FORMAT_VERSION = 1
-LIBRARY_NAME = "value-zoo"
 REQUIRED_FILES = ("model.safetensors", "config.json")
+
+
+def package_version() -> str:
+    """This package's installed version (from its metadata, so it cannot drift from pyproject.toml)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("value-zoo")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0+unknown"
 
 
 def versions() -> dict[str, str]:
     """Versions of what produced a run, for config.json."""
     import gymnasium
-    import zoo
+    import torch
 
-    return {"zoo": zoo.__version__, "python": platform.python_version(), "numpy": np.__version__,
+    return {"zoo": package_version(), "python": platform.python_version(), "numpy": np.__version__,
             "torch": torch.__version__, "gymnasium": gymnasium.__version__}
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """What a run is: enough to rebuild its agent and to train it again (``config.json``)."""
+
+    algo: str
+    env_id: str
+    seed: int
+    steps: int
+    """environment steps the run was asked for"""
+    spaces: Spaces
+    hyperparameters: dict[str, Any]
+    env_kwargs: dict[str, Any] = field(default_factory=dict)
+    preprocessing: dict[str, Any] | None = None
+    """Atari observation pipeline (zoo.atari.PREPROCESSING)"""
+    command: str | None = None
+    """the command line(s) that trained it, one per session"""
+    stopped_by_time_limit: dict[str, Any] | None = None
+    converted_from: dict[str, Any] | None = None
+    """format, source and file of a checkpoint made by another library"""
+    versions: dict[str, str] = field(default_factory=versions)
+    created: str = field(default_factory=_now)
+    format_version: int = FORMAT_VERSION
+
+    def to_json(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["spaces"] = {"observation": self.spaces.observation, "action": self.spaces.action}
+        order = ["format_version", "algo", "env_id", "env_kwargs", "seed", "steps", "spaces", "hyperparameters",
+                 "preprocessing", "command", "stopped_by_time_limit", "converted_from", "versions", "created"]
+        return {k: data[k] for k in order if data[k] is not None}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], where: Path | str = "config.json") -> "RunConfig":
+        """Validate and build; anything missing or of the wrong type raises ZooError naming ``where``."""
+        if data.get("format_version") != FORMAT_VERSION:
+            raise ZooError(f"{where} has format_version {data.get('format_version')!r}; this zoo reads version "
+                           f"{FORMAT_VERSION}. Upgrade value-zoo, or retrain.")
+        try:
+            spaces = data["spaces"]
+            kwargs = dict(algo=data["algo"], env_id=data["env_id"], seed=data.get("seed", 0), steps=data.get("steps", 0),
+                          spaces=Spaces(spaces["observation"], spaces["action"]),
+                          hyperparameters=data.get("hyperparameters", {}), env_kwargs=data.get("env_kwargs") or {})
+        except (KeyError, TypeError) as error:
+            raise ZooError(f"{where} lacks the key {error}. Retrain, or pull it again.") from None
+        for name in ("preprocessing", "command", "stopped_by_time_limit", "converted_from", "versions", "created"):
+            if data.get(name) is not None:
+                kwargs[name] = data[name]
+        _check_types(kwargs, where)
+        return cls(**kwargs)
+
+
+def _check_types(kwargs: dict[str, Any], where: Path | str) -> None:
+    expected = {"algo": str, "env_id": str, "seed": int, "steps": int, "hyperparameters": dict, "env_kwargs": dict}
+    for name, kind in expected.items():
+        if not isinstance(kwargs[name], kind) or isinstance(kwargs[name], bool):
+            raise ZooError(f"{where}: {name} should be a {kind.__name__}, not {kwargs[name]!r}. Retrain, or pull it again.")
+    for name in ("observation", "action"):
+        if not isinstance(getattr(kwargs["spaces"], name), dict):
+            raise ZooError(f"{where}: spaces.{name} should be an object. Retrain, or pull it again.")
+
+
+@dataclass(frozen=True)
+class Results:
+    """A greedy evaluation of the kept weights (``results.json``): what the model card reports."""
+
+    mean_reward: float
+    std_reward: float
+    n_episodes: int
+    ci95: tuple[float, float]
+    """95% percentile-bootstrap confidence interval of the mean"""
+    env_id: str
+    eval_seed: int
+    """the evaluation env's seed (copy i of a vector env gets eval_seed + i)"""
+    protocol: str
+    """how the figure was measured, in words, for the card"""
+    returns: list[float]
+    """every episode's return"""
+    episodes_won: int | None = None
+    """games won (return > 0) for two-player games such as Pong"""
+    pipeline: str | None = None
+    greedy: bool = True
+    date: str = field(default_factory=_now)
+
+    @classmethod
+    def of(cls, returns, env_id: str, eval_seed: int, protocol: str, pipeline: str | None = None) -> "Results":
+        from zoo.stats import bootstrap_ci
+
+        r = np.asarray(returns, dtype=np.float64)
+        return cls(mean_reward=float(r.mean()), std_reward=float(r.std()), n_episodes=int(r.size),
+                   ci95=bootstrap_ci(r), env_id=env_id, eval_seed=int(eval_seed), protocol=protocol,
+                   returns=[float(x) for x in r], pipeline=pipeline,
+                   episodes_won=int((r > 0).sum()) if env_id.startswith("ALE/") else None)
+
+    def to_json(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["ci95"] = list(self.ci95)
+        return {k: v for k, v in data.items() if v is not None}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], where: Path | str = "results.json") -> "Results":
+        """Validate and build; older results without a CI or returns get them filled in as unknown."""
+        try:
+            mean, std, n = float(data["mean_reward"]), float(data["std_reward"]), int(data["n_episodes"])
+        except (KeyError, TypeError, ValueError) as error:
+            raise ZooError(f"{where} lacks a valid mean_reward, std_reward or n_episodes ({error}). "
+                           "Evaluate again: zoo eval RUN_DIR --write") from None
+        if not all(math.isfinite(x) for x in (mean, std)) or n < 1:
+            raise ZooError(f"{where} holds no finite score over at least one episode. Evaluate again: "
+                           "zoo eval RUN_DIR --write")
+        ci = data.get("ci95") or [math.nan, math.nan]
+        return cls(mean_reward=mean, std_reward=std, n_episodes=n, ci95=(float(ci[0]), float(ci[1])),
+                   env_id=str(data.get("env_id", "")), eval_seed=int(data.get("eval_seed", 0)),
+                   protocol=str(data.get("protocol", "not recorded")), returns=list(data.get("returns", [])),
+                   episodes_won=data.get("episodes_won"), pipeline=data.get("pipeline"),
+                   greedy=bool(data.get("greedy", True)), date=str(data.get("date", "")))
+
+    def summary(self) -> str:
+        """``15.00 ± 2.28 (95% CI 13.6 to 16.4) over 30 episodes, 30 won``"""
+        text = f"{self.mean_reward:.2f} ± {self.std_reward:.2f}"
+        if all(math.isfinite(x) for x in self.ci95):
+            text += f" (95% CI {self.ci95[0]:.3g} to {self.ci95[1]:.3g})"
+        text += f" over {self.n_episodes} episodes"
+        if self.episodes_won is not None:
+            text += f", {self.episodes_won} won"
+        return text
+
+
+# -- files -----------------------------------------------------------------------------------------------
 
 
 def save_model(path: Path, tensors: dict[str, Any], algo: str) -> None:
     """Write tables (numpy) or weights (torch) to ``model.safetensors`` atomically."""
+    import torch
+    from safetensors.torch import save_file
+
     as_torch = {k: (torch.from_numpy(np.ascontiguousarray(v)) if isinstance(v, np.ndarray) else v.contiguous())
                 for k, v in tensors.items()}
     metadata = {"format": FORMAT, "format_version": str(FORMAT_VERSION), "algo": algo}
@@ -49,8 +198,11 @@ def save_model(path: Path, tensors: dict[str, Any], algo: str) -> None:
         save_file(as_torch, str(tmp), metadata=metadata)
 
 
-def load_model(path: Path) -> dict[str, torch.Tensor]:
+def load_model(path: Path) -> dict[str, Any]:
     """Read ``model.safetensors``; a missing, truncated or corrupt file raises ZooError naming it."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
     if not path.is_file():
         raise ZooError(f"{path} is missing: the run directory is incomplete. Retrain, or pull it again.")
     try:
@@ -65,11 +217,29 @@ def read_json(path: Path) -> dict[str, Any]:
         raise ZooError(f"{path} is missing: the run directory is incomplete. Retrain, or pull it again.")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ZooError(f"{path} is not valid JSON ({error}). Retrain, or pull it again.") from error
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as error:
+        raise ZooError(f"{path} is not valid JSON ({str(error)[:200]}). Retrain, or pull it again.") from None
     if not isinstance(data, dict):
         raise ZooError(f"{path} should hold a JSON object")
     return data
+
+
+def read_config(run_dir: Path) -> RunConfig:
+    """``config.json`` of a run directory, validated."""
+    return RunConfig.from_json(read_json(run_dir / "config.json"), run_dir / "config.json")
+
+
+def write_config(run_dir: Path, config: RunConfig) -> None:
+    write_json(run_dir / "config.json", config.to_json())
+
+
+def read_results(run_dir: Path) -> Results:
+    """``results.json`` of a run directory, validated."""
+    return Results.from_json(read_json(run_dir / "results.json"), run_dir / "results.json")
+
+
+def write_results(run_dir: Path, results: Results) -> None:
+    write_json(run_dir / "results.json", results.to_json())
 
 
 def check_run_dir(run_dir: Path) -> None:
@@ -83,101 +253,8 @@ def check_run_dir(run_dir: Path) -> None:
                        "Retrain, or pull it again.")
 
 
-def write_results(run_dir: Path, returns: np.ndarray, env_id: str, seed: int) -> dict[str, Any]:
-    """Write ``results.json`` for a greedy evaluation and return its content."""
-    results = {
-        "mean_reward": float(np.mean(returns)), "std_reward": float(np.std(returns)), "n_episodes": int(len(returns)),
-        "greedy": True, "env_id": env_id, "eval_seed": seed,
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    }
-    if env_id.startswith("ALE/"):
-        results["pipeline"] = "Gymnasium wrappers of zoo.atari.make_atari_env, as `zoo play` uses"
-    write_json(run_dir / "results.json", results)
-    return results
-
-
-def model_card(config: dict[str, Any], results: dict[str, Any]) -> str:
-    """The README.md of a run: YAML front matter the Hub parses (model-index mean_reward) and a body."""
-    from huggingface_hub import EvalResult, ModelCard, ModelCardData
-
-    algo, env_id = config["algo"], config["env_id"]
-    name = f"{algo}-{env_id.replace('/', '-')}"
-    score = f"{results['mean_reward']:.2f} +/- {results['std_reward']:.2f}"
-    data = ModelCardData(
-        library_name=LIBRARY_NAME,
-        tags=["reinforcement-learning", "deep-reinforcement-learning", env_id, algo, LIBRARY_NAME],
-        model_name=name,
-        eval_results=[EvalResult(task_type="reinforcement-learning", task_name="reinforcement-learning",
-                                 dataset_type=env_id, dataset_name=env_id, metric_type="mean_reward",
-                                 metric_value=score)],
-    )
-    hyper = "\n".join(f"| `{k}` | `{v}` |" for k, v in config.get("hyperparameters", {}).items())
-    preprocessing = config.get("preprocessing")
-    env_note = ""
-    if preprocessing:
-        env_note = ("\n\nObservations: " + ", ".join(f"{k} {v}" for k, v in preprocessing.items())
-                    + ". No sticky actions (`repeat_action_probability=0`).")
-    if config.get("converted_from"):
-        src = config["converted_from"]
-        env_note += f"\n\nConverted from a {src['format']} checkpoint ({src['source']}, file `{src['file']}`)."
-    env_kwargs = config.get("env_kwargs") or {}
-    stopped = config.get("stopped_by_time_limit")
-    trained = (f"{stopped['at_step']:,} environment steps ({stopped['minutes']:g} minutes of training)" if stopped
-               else f"{config.get('steps', 0):,} environment steps")
-    reproduce = ""
-    if config.get("command"):
-        reproduce = f"\n\n## Train it again\n\n```bash\n{config['command']}\n```"
-    template = f"""---
-{{{{ card_data }}}}
----
-
-# {algo} on {env_id}
-
-A **{algo}** agent for `{env_id}`{f" (env kwargs `{env_kwargs}`)" if env_kwargs else ""}, trained with
-value-zoo for {trained}, seed {config.get("seed")}.{env_note}
-
-Greedy evaluation over {results["n_episodes"]} episodes: **mean reward {score}**.
-
-## Use it
-
-```bash
-pip install value-zoo
-zoo pull REPO_ID                                 # into the Hugging Face cache
-zoo play REPO_ID --episodes 5 --video play.mp4   # greedy episodes, a colour video of the first
-```
-
-```python
-import zoo
-agent = zoo.load("REPO_ID")          # or a local run directory
-action = agent.act(observation)      # greedy; agent.q_values(observation) gives Q(s, ·)
-```{reproduce}
-
-## Hyperparameters
-
-| name | value |
-|---|---|
-{hyper}
-
-## Learning curve
-
-![learning curve](learning_curve.png)
-
-## Replay
-
-<video controls src="replay.mp4"></video>
-"""
-    return ModelCard.from_template(data, template_str=template).content
-
-
-def write_model_card(run_dir: Path) -> None:
-    """(Re)generate ``README.md`` from ``config.json`` and ``results.json``."""
-    config = read_json(run_dir / "config.json")
-    results = read_json(run_dir / "results.json")
-    write_text(run_dir / "README.md", model_card(config, results))
-
-
-def load_agent(run_dir: Path, device: str = "cpu", env_id: str | None = None):
-    """Build the agent a run directory describes and load its weights or tables.
+def load_run(run_dir: Path, device: str = "cpu", env_id: str | None = None):
+    """``(agent, config)``: the agent a run directory describes, with its weights or tables loaded.
 
     With ``env_id``, check first that the agent fits that env's spaces; a mismatch names both envs.
     """
@@ -185,39 +262,29 @@ def load_agent(run_dir: Path, device: str = "cpu", env_id: str | None = None):
     from zoo.config import build_config
 
     check_run_dir(run_dir)
-    config = read_json(run_dir / "config.json")
-    if config.get("format_version") != FORMAT_VERSION:
-        raise ZooError(f"{run_dir / 'config.json'} has format_version {config.get('format_version')!r}; "
-                       f"this zoo reads version {FORMAT_VERSION}. Upgrade value-zoo.")
-    try:
-        algorithm = get_algorithm(config["algo"])
-        hyper = config.get("hyperparameters", {})
-        spaces = config["spaces"]
-    except KeyError as error:
-        raise ZooError(f"{run_dir / 'config.json'} lacks the key {error}. Retrain, or pull it again.") from None
-    if env_id is not None and env_id != config.get("env_id"):
+    config = read_config(run_dir)
+    algorithm = get_algorithm(config.algo)
+    if env_id is not None and env_id != config.env_id:
         _check_env_fits(run_dir, config, env_id)
-    agent_config = build_config(algorithm.agent_class.Config, hyper)
-    agent = build_agent(algorithm, agent_config, spaces["observation"], spaces["action"],
-                        seed=config.get("seed", 0), device=device)
+    agent_config = build_config(algorithm.config_class, config.hyperparameters)
+    agent = build_agent(algorithm, agent_config, config.spaces, seed=config.seed, device=device)
     state = load_model(run_dir / "model.safetensors")
     agent.load_state_dict({k: v.numpy() for k, v in state.items()} if algorithm.tabular else state)
-    agent.run_config = config
-    return agent
+    return agent, config
 
 
-def _check_env_fits(run_dir: Path, config: dict[str, Any], env_id: str) -> None:
+def _check_env_fits(run_dir: Path, config: RunConfig, env_id: str) -> None:
     from zoo.algorithms import space_desc
     from zoo.envs import make_env
 
     env = make_env(env_id)
-    wanted = {"observation": space_desc(env.observation_space), "action": space_desc(env.action_space)}
+    wanted = Spaces(space_desc(env.observation_space), space_desc(env.action_space))
     env.close()
-    if wanted != config["spaces"]:
-        def show(spaces: dict) -> str:
-            obs, act = spaces["observation"], spaces["action"]
+    if wanted != config.spaces:
+        def show(spaces: Spaces) -> str:
+            obs, act = spaces.observation, spaces.action
             o = f"{obs['type']}({obs['n']})" if "n" in obs else f"{obs['type']}{tuple(obs['shape'])} {obs.get('dtype', '')}"
             return f"observations {o.strip()}, {act.get('n', '?')} actions"
 
-        raise ZooError(f"{run_dir} holds a {config['algo']} agent trained on {config['env_id']} ({show(config['spaces'])}), "
+        raise ZooError(f"{run_dir} holds a {config.algo} agent trained on {config.env_id} ({show(config.spaces)}), "
                        f"but {env_id} has {show(wanted)}. Use an agent trained on {env_id}.")

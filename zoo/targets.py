@@ -25,29 +25,6 @@ def double_q_target(reward, next_q_online, next_q_target, terminated, discount):
     return td_target(reward, next_q_target.gather(1, best).squeeze(1), terminated, discount)
 
 
-def n_step_transitions(rewards, terminated, truncated, gamma: float, n: int):
-    """Fold a single env's trajectory into n-step transitions, cut at episode ends.
-
-    For each step t, returns ``(R_t, k_t, done_t)``: ``R_t = Σ_{i<k} γ^i r_{t+i}`` over the
-    ``k_t ≤ n`` steps up to and including an episode end, ``done_t`` whether a *termination* lies
-    in them (then no bootstrap); the bootstrap state is ``s_{t+k}`` with discount ``γ^k``. The last
-    steps of an unfinished trajectory use fewer than n steps only if the data runs out.
-    """
-    T = len(rewards)
-    R, k, done = np.zeros(T), np.zeros(T, dtype=np.int64), np.zeros(T, dtype=bool)
-    for t in range(T):
-        total, discount = 0.0, 1.0
-        for i in range(t, min(t + n, T)):
-            total += discount * rewards[i]
-            discount *= gamma
-            k[t] = i - t + 1
-            if terminated[i] or truncated[i]:
-                done[t] = bool(terminated[i])
-                break
-        R[t] = total
-    return R, k, done
-
-
 def discounted_returns(rewards, gamma: float, bootstrap: float = 0.0) -> np.ndarray:
     """``G_t = r_t + γ G_{t+1}`` backwards over one episode, with ``G_T = bootstrap``.
 

@@ -1,8 +1,9 @@
 """DQN (Mnih et al., 2015) with the extensions that matter: Double DQN, dueling heads, n-step returns.
 
-Read top to bottom: the config, the agent (acting, one gradient update, the target network), then the
-training loop. Experience comes from a vector of envs; the replay buffer folds n-step returns in as it
-arrives. A time-limit truncation bootstraps from the final observation; a termination does not.
+Read top to bottom: the config, then the agent: acting, observing a step (into replay, then updates when
+due), one gradient update, the target network, its state. Steps come from a vector of envs through the
+collector; the replay buffer folds n-step returns in as they arrive. A time-limit truncation bootstraps
+from the final observation; a termination does not.
 """
 
 from __future__ import annotations
@@ -12,10 +13,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
+from zoo.agent import Spaces
+from zoo.collector import Step
+from zoo.device import native_bf16
 from zoo.errors import ZooError
-from zoo.networks import CNNS, build_q_network, network_input
+from zoo.losses import dqn_loss
+from zoo.networks import (CNNS, build_q_network, detached_copy, load_weights, network_input, observation_kind,
+                          parse_hidden)
 from zoo.replay import ReplayBuffer
 from zoo.schedules import exponential_schedule, linear_schedule
 from zoo.targets import double_q_target, td_target
@@ -97,46 +102,15 @@ def _check(config: DQNConfig) -> None:
         raise ZooError(f"hidden={config.hidden!r}: give layer sizes like 256,256") from None
 
 
-def native_bf16() -> bool:
-    """Whether this CPU computes bf16 in hardware (AVX512-BF16 or AMX); elsewhere torch emulates it, slowly."""
-    try:
-        return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
-    except AttributeError:  # older torch without these probes: assume not
-        return False
-
-
-def parse_hidden(text: str) -> tuple[int, ...]:
-    """``"256,256"`` -> ``(256, 256)``; empty means no hidden layer."""
-    sizes = tuple(int(x) for x in text.split(",") if x.strip())
-    if any(s < 1 for s in sizes):
-        raise ValueError(text)
-    return sizes
-
-
-def observation_kind(obs_desc: dict) -> tuple[str, int]:
-    """How observations reach the network: ("discrete", n) one-hot, ("vector", dim) or ("atari", 0)."""
-    if obs_desc["type"] == "Discrete":
-        return "discrete", int(obs_desc["n"])
-    shape = tuple(obs_desc.get("shape", ()))
-    if len(shape) == 1:
-        return "vector", shape[0]
-    if len(shape) == 3 and obs_desc.get("dtype") == "uint8":
-        return "atari", 0
-    raise ZooError(f"dqn handles discrete, 1-D vector or stacked-frame (uint8 C×H×W) observations, not {obs_desc}")
-
-
 class DQNAgent:
     """Online and target Q-networks, an Adam optimiser, ε-greedy acting on batches of observations."""
 
     algo = "dqn"
     Config = DQNConfig
-    tabular = False
 
-    def finish(self) -> None:
-        """Nothing to finish: a deep agent's weights are always current."""
-
-    def __init__(self, config: DQNConfig, obs_desc: dict, act_desc: dict, seed: int = 0, device: str = "cpu") -> None:
+    def __init__(self, config: DQNConfig, spaces: Spaces, seed: int = 0, device: str = "cpu") -> None:
         _check(config)
+        obs_desc, act_desc = spaces.observation, spaces.action
         if act_desc["type"] != "Discrete":
             raise ZooError(f"dqn needs a discrete action space, not {act_desc['type']}")
         self.config, self.device = config, torch.device(device)
@@ -164,6 +138,9 @@ class DQNAgent:
         self.steps_done = 0
         self.updates_done = 0
         self.last_loss = float("nan")
+        self.buffer: ReplayBuffer | None = None  # made at the first observed step: playing needs none
+        self._vector_steps = 0
+        self._learn_from = config.learning_starts
 
     # -- acting ---------------------------------------------------------------------------------------
     def obs_tensor(self, obs) -> torch.Tensor:
@@ -230,8 +207,7 @@ class DQNAgent:
                 y = double_q_target(reward, next_online, next_target, done, discount)
             else:
                 y = td_target(reward, next_target.max(dim=1).values, done, discount)
-        q_taken = q_obs.gather(1, action[:, None]).squeeze(1)
-        loss = F.smooth_l1_loss(q_taken, y) if c.loss == "huber" else F.mse_loss(q_taken, y)
+        loss = dqn_loss(q_obs, action, y, c.loss)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if c.max_grad_norm > 0:
@@ -249,48 +225,43 @@ class DQNAgent:
         for target, online in zip(self.target.parameters(), self.q.parameters()):
             target.lerp_(online, tau) if tau < 1 else target.copy_(online)
 
-    def make_buffer(self):
+    def make_buffer(self, num_envs: int) -> ReplayBuffer:
         """Replay sized by the config; Atari frames go to a buffer that stores each frame once."""
         c = self.config
         if self.obs_kind == "atari":
             from zoo.frame_replay import FrameReplayBuffer
 
-            return FrameReplayBuffer(c.buffer_size, c.num_envs, c.gamma, c.n_step)
+            return FrameReplayBuffer(c.buffer_size, num_envs, c.gamma, c.n_step)
         dtype = np.int64 if self.obs_kind == "discrete" else np.float32
-        return ReplayBuffer(c.buffer_size, self.obs_shape, dtype, c.num_envs, c.gamma, c.n_step)
+        return ReplayBuffer(c.buffer_size, self.obs_shape, dtype, num_envs, c.gamma, c.n_step)
 
-    def learn(self, run) -> None:
-        """Collect with ε-greedy from ``num_envs`` envs, learn from replay, until ``run.total_steps``."""
+    def observe(self, step: Step) -> None:
+        """Store the step's transitions; every ``train_freq`` steps past ``learning_starts``, learn from replay."""
         c = self.config
-        envs = run.make_envs(c.num_envs)
-        buffer = self.make_buffer()
-        obs, _ = envs.reset(seed=run.seed)
-        prev_done = np.zeros(c.num_envs, dtype=bool)
-        vector_steps = 0
-        # a resumed run's replay starts empty: refill it as at the start before learning from it again
-        learn_from = c.learning_starts if self.steps_done == 0 else self.steps_done + min(c.learning_starts,
-                                                                                            c.buffer_size)
-        while self.steps_done < run.total_steps and not run.stop_requested:
-            actions = self.act(obs, explore=True)
-            next_obs, rewards, terminated, truncated, _ = envs.step(actions)
-            # Next-step autoreset: the step after an episode end only resets that env; it is no transition.
-            valid = ~prev_done
-            buffer.add(obs, actions, rewards, next_obs, terminated, truncated, valid)
-            done = terminated | truncated
-            run.record_step(rewards, done, valid, self)
-            prev_done, obs = done, next_obs
-            self.steps_done += c.num_envs
-            vector_steps += 1
-            if self.steps_done >= learn_from and vector_steps % c.train_freq == 0 and len(buffer) >= c.batch_size:
-                for _ in range(c.gradient_steps):
-                    self.last_loss = self.update(buffer.sample(c.batch_size, self.rng))
-            run.after_step(self)
-        envs.close()
+        if self.buffer is None:
+            self.buffer = self.make_buffer(len(step))
+        self.buffer.add(step.obs, step.actions, step.rewards, step.next_obs, step.terminated, step.truncated, step.valid)
+        self.steps_done += len(step)
+        self._vector_steps += 1
+        if (self.steps_done >= self._learn_from and self._vector_steps % c.train_freq == 0
+                and len(self.buffer) >= c.batch_size):
+            for _ in range(c.gradient_steps):
+                self.last_loss = self.update(self.buffer.sample(c.batch_size, self.rng))
+
+    def sync(self) -> None:
+        """Nothing to bring up to date: the online network is the agent."""
+
+    def stats(self) -> dict[str, float]:
+        return {"loss": self.last_loss, "epsilon": self.epsilon()}
+
+    def make_actor(self) -> "DQNActor":
+        """A copy of the online network that acts while this agent learns (``AsyncCollector``)."""
+        return DQNActor(self)
 
     # -- state ----------------------------------------------------------------------------------------
     def state_dict(self) -> dict[str, torch.Tensor]:
         """The online network's weights, for ``model.safetensors``."""
-        return {k: v.detach().cpu().contiguous() for k, v in self.q.state_dict().items()}
+        return detached_copy(self.q.state_dict())
 
     def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
         """Load weights saved by ``state_dict``; a network of another shape raises ZooError."""
@@ -319,15 +290,27 @@ class DQNAgent:
         self.steps_done, self.updates_done = meta["steps_done"], meta["updates_done"]
         self.rng.bit_generator.state = meta["rng"]
         torch.set_rng_state(tensors["torch_rng"])
+        # the replay starts empty after a resume: refill it as at the start before learning from it again
+        self._learn_from = self.steps_done + min(self.config.learning_starts, self.config.buffer_size)
 
 
-def load_weights(net: torch.nn.Module, state: dict[str, torch.Tensor], what: str) -> None:
-    """``net.load_state_dict`` with a ZooError that names both shapes when the checkpoint does not fit."""
-    own = net.state_dict()
-    if set(own) != set(state):
-        raise ZooError(f"the checkpoint's tensors {sorted(state)[:4]}... do not match a {what}")
-    for k, v in state.items():
-        if tuple(v.shape) != tuple(own[k].shape):
-            raise ZooError(f"the checkpoint's {k} has shape {tuple(v.shape)} but a {what} needs {tuple(own[k].shape)}: "
-                           "was it trained on another environment?")
-    net.load_state_dict(state)
+class DQNActor:
+    """A frozen copy of a DQN agent's online network that acts ε-greedily with the agent's current ε.
+
+    ``AsyncCollector`` acts with it in its own thread while the agent updates the original; ``refresh``
+    copies the original's latest weights in.
+    """
+
+    def __init__(self, agent: DQNAgent) -> None:
+        self.agent = agent
+        self.q = copy.deepcopy(agent.q).requires_grad_(False)
+        self.rng = np.random.default_rng(agent.rng.integers(2**63))
+
+    @torch.inference_mode()
+    def act(self, obs: np.ndarray) -> np.ndarray:
+        greedy = self.agent._forward(self.q, self.agent.obs_tensor(obs)).argmax(dim=-1).cpu().numpy()
+        explore = self.rng.random(len(greedy)) < self.agent.epsilon()
+        return np.where(explore, self.rng.integers(self.agent.n_actions, size=len(greedy)), greedy)
+
+    def refresh(self) -> None:
+        self.q.load_state_dict(self.agent.q.state_dict())

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from zoo.agent import Spaces
 from zoo.agents.tabular import TabularAgent
 
 
@@ -61,11 +62,11 @@ class LearnedModelAgent(TabularAgent):
 
     Config = LearnedModelConfig
 
-    def __init__(self, config: LearnedModelConfig, n_states: int, n_actions: int, seed: int = 0) -> None:
-        super().__init__(config, n_states, n_actions, seed)
-        self.tables = empty_tables(n_states, n_actions)
+    def __init__(self, config: LearnedModelConfig, spaces: Spaces, seed: int = 0) -> None:
+        super().__init__(config, spaces, seed)
+        self.tables = empty_tables(self.n_states, self.n_actions)
 
-    def observe(self, obs, action, reward, next_obs, terminated) -> None:
+    def update(self, obs, action, reward, next_obs, terminated) -> None:
         record(self.tables, obs, action, reward, next_obs, terminated)
         self.steps_done += 1
         if self.steps_done % self.config.plan_every == 0:
@@ -75,5 +76,6 @@ class LearnedModelAgent(TabularAgent):
         """Bellman backups over all states on the current estimate of the model."""
         raise NotImplementedError
 
-    def finish(self) -> None:
+    def sync(self) -> None:
+        """Plan once more on everything counted so far."""
         self.plan()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from zoo.agent import Spaces
 from zoo.agents.tabular import TabularAgent
 from zoo.errors import ZooError
 from zoo.planning import model_from_P, value_iteration
@@ -26,14 +27,27 @@ class PlannerConfig:
 
 
 class PlannerAgent(TabularAgent):
-    """Value iteration on ``env.unwrapped.P``; acts greedily on the resulting Q table."""
+    """Value iteration on the env's model ``P``; acts greedily on the resulting Q table."""
 
     algo = "planner"
     Config = PlannerConfig
 
-    def __init__(self, config: PlannerConfig, n_states: int, n_actions: int, seed: int = 0) -> None:
-        super().__init__(config, n_states, n_actions, seed)
-        self.tables = {"q": np.zeros((n_states, n_actions))}
+    def __init__(self, config: PlannerConfig, spaces: Spaces, seed: int = 0, model: dict | None = None) -> None:
+        """``model`` is the env's ``P``; without it (an agent about to load its tables) Q starts at zero."""
+        super().__init__(config, spaces, seed)
+        self.tables = {"q": np.zeros((self.n_states, self.n_actions))}
+        if model is not None:
+            self.tables["q"] = self.plan(model)
+            self.last_loss = 0.0
+
+    def plan(self, P: dict) -> np.ndarray:
+        """Q of the optimal policy on ``P``, by value iteration."""
+        T, R = model_from_P(P, self.n_states, self.n_actions)
+        try:
+            _, Q, _ = value_iteration(T, R, self.config.gamma, tol=self.config.tol)
+        except ValueError as error:
+            raise ZooError(str(error)) from error
+        return Q
 
     def q_values(self, obs) -> np.ndarray:
         return self.tables["q"][obs]
@@ -41,18 +55,5 @@ class PlannerAgent(TabularAgent):
     def epsilon(self) -> float:
         return 0.0
 
-    def prepare(self, env) -> None:
-        P = getattr(env.unwrapped, "P", None)
-        if P is None:
-            raise ZooError(f"{env.spec.id if env.spec else env} exposes no model P; the planner needs one. "
-                           "Use value-iteration, q-iteration or q-learning, which learn from experience.")
-        T, R = model_from_P(P, self.n_states, self.n_actions)
-        try:
-            V, Q, sweeps = value_iteration(T, R, self.config.gamma, tol=self.config.tol)
-        except ValueError as error:
-            raise ZooError(str(error)) from error
-        self.tables["q"] = Q
-        self.last_loss = 0.0
-
-    def observe(self, obs, action, reward, next_obs, terminated) -> None:
+    def update(self, obs, action, reward, next_obs, terminated) -> None:
         self.steps_done += 1  # the exact model is known: experience adds nothing

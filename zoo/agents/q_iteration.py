@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from zoo.agents import learned_model
+from zoo.agent import Spaces
 from zoo.agents.learned_model import LearnedModelAgent, LearnedModelConfig
 from zoo.planning import q_from_v
 
@@ -20,9 +21,9 @@ class QIterationAgent(LearnedModelAgent):
 
     algo = "q-iteration"
 
-    def __init__(self, config: LearnedModelConfig, n_states: int, n_actions: int, seed: int = 0) -> None:
-        super().__init__(config, n_states, n_actions, seed)
-        self.tables["q"] = np.zeros((n_states, n_actions))
+    def __init__(self, config: LearnedModelConfig, spaces: Spaces, seed: int = 0) -> None:
+        super().__init__(config, spaces, seed)
+        self.tables["q"] = np.zeros((self.n_states, self.n_actions))
 
     def q_values(self, obs) -> np.ndarray:
         return self.tables["q"][obs]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from zoo.agent import Spaces
 from zoo.agents.tabular import TabularAgent
 from zoo.schedules import linear_schedule
 from zoo.targets import td_target
@@ -44,9 +45,10 @@ class QLearningAgent(TabularAgent):
     algo = "q-learning"
     Config = QLearningConfig
 
-    def __init__(self, config: QLearningConfig, n_states: int, n_actions: int, seed: int = 0) -> None:
-        super().__init__(config, n_states, n_actions, seed)
-        self.tables = {"q": np.zeros((n_states, n_actions)), "visits": np.zeros((n_states, n_actions))}
+    def __init__(self, config: QLearningConfig, spaces: Spaces, seed: int = 0) -> None:
+        super().__init__(config, spaces, seed)
+        shape = (self.n_states, self.n_actions)
+        self.tables = {"q": np.zeros(shape), "visits": np.zeros(shape)}
 
     def q_values(self, obs) -> np.ndarray:
         return self.tables["q"][obs]
@@ -58,7 +60,7 @@ class QLearningAgent(TabularAgent):
             return max(c.alpha_final, 1.0 / self.tables["visits"][obs, action])
         return linear_schedule(c.alpha, c.alpha_final, c.alpha_decay_steps, self.steps_done)
 
-    def observe(self, obs, action, reward, next_obs, terminated) -> None:
+    def update(self, obs, action, reward, next_obs, terminated) -> None:
         Q = self.tables["q"]
         target = td_target(reward, Q[next_obs].max(), terminated, self.config.gamma)
         error = target - Q[obs, action]

@@ -1,9 +1,12 @@
 """REINFORCE (Williams, 1992): raise the log-probability of each action in proportion to the return
 that followed it.
 
-Each update uses one complete episode from every env, all played by the current policy, so the
-gradient is exactly on-policy. Options: a learned state-value baseline (which also stands in for the
-rewards a time-limit truncation cut off) and normalising the returns within the batch.
+Each update uses one episode from every env, all played by the current policy, so the gradient is
+exactly on-policy: ``observe`` gathers each env's steps until that env's episode ends, ignores the env
+after that, and updates once every env has finished one. (An env's next batch starts where it stands
+then, possibly mid-episode: returns only look forward, so those samples are just as valid.) Options: a
+learned state-value baseline (which also stands in for the rewards a time-limit truncation cut off)
+and normalising the returns within the batch.
 """
 
 from __future__ import annotations
@@ -12,12 +15,16 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
-from zoo.agents.dqn import load_weights, observation_kind, parse_hidden
+from zoo.agent import Spaces
+from zoo.collector import Step
 from zoo.errors import ZooError
-from zoo.networks import mlp, network_input
+from zoo.losses import reinforce_loss
+from zoo.networks import detached_copy, load_weights, mlp, network_input, observation_kind, parse_hidden
 from zoo.targets import discounted_returns
+
+Episode = tuple[np.ndarray, np.ndarray, np.ndarray, bool, np.ndarray]
+"""One env's part of a batch: ``(observations, actions, rewards, truncated, final_observation)``."""
 
 
 @dataclass(frozen=True)
@@ -47,12 +54,11 @@ class ReinforceAgent:
 
     algo = "reinforce"
     Config = ReinforceConfig
-    tabular = False
 
-    def __init__(self, config: ReinforceConfig, obs_desc: dict, act_desc: dict, seed: int = 0,
-                 device: str = "cpu") -> None:
+    def __init__(self, config: ReinforceConfig, spaces: Spaces, seed: int = 0, device: str = "cpu") -> None:
         if config.learning_rate <= 0 or config.num_envs < 1:
             raise ZooError("learning_rate must be positive and num_envs at least 1")
+        obs_desc, act_desc = spaces.observation, spaces.action
         self.config, self.device = config, torch.device(device)
         self.obs_desc = obs_desc
         self.obs_kind, self.obs_dim = observation_kind(obs_desc)
@@ -68,6 +74,8 @@ class ReinforceAgent:
         self.optimizer = torch.optim.Adam(params, lr=config.learning_rate)
         self.steps_done, self.updates_done = 0, 0
         self.last_loss = float("nan")
+        self._paths: list[tuple[list, list, list]] = []  # per env: observations, actions, rewards so far
+        self._finished: dict[int, Episode] = {}
 
     def obs_tensor(self, obs) -> torch.Tensor:
         return network_input(obs, self.obs_kind, self.obs_dim, self.device)
@@ -91,39 +99,21 @@ class ReinforceAgent:
         sampled = np.minimum((u > cumulative).sum(axis=-1), self.n_actions - 1)
         return int(sampled) if sampled.ndim == 0 else sampled
 
-    def epsilon(self) -> float:
-        return float("nan")  # a stochastic policy explores by sampling, not by ε
-
-    def finish(self) -> None:
-        pass
-
-    def update(self, episodes: list[tuple[np.ndarray, np.ndarray, np.ndarray, bool, np.ndarray]]) -> float:
-        """One policy-gradient step from whole episodes ``(obs, actions, rewards, truncated, final_obs)``."""
+    def update(self, episodes: list[Episode]) -> float:
+        """One policy-gradient step from whole episodes; returns the loss."""
         c = self.config
         obs = self.obs_tensor(np.concatenate([e[0] for e in episodes]))
         actions = torch.as_tensor(np.concatenate([e[1] for e in episodes]), device=self.device)
         returns = []
-        for ep_obs, _, rewards, truncated, final_obs in episodes:
+        for _, _, rewards, truncated, final_obs in episodes:
             bootstrap = 0.0
             if truncated and self.value is not None:  # the time limit cut the episode: V(s_T) stands in
                 with torch.no_grad():
                     bootstrap = float(self.value(self.obs_tensor(final_obs[None])))
             returns.append(discounted_returns(rewards, c.gamma, bootstrap))
         G = torch.as_tensor(np.concatenate(returns), dtype=torch.float32, device=self.device)
-        logits = self.policy(obs)
-        log_probs = torch.log_softmax(logits, dim=-1)
-        taken = log_probs.gather(1, actions[:, None]).squeeze(1)
-        loss = torch.zeros((), device=self.device)
-        advantage = G
-        if self.value is not None:
-            v = self.value(obs).squeeze(1)
-            loss = loss + F.mse_loss(v, G)
-            advantage = G - v.detach()
-        if c.normalize_returns and len(advantage) > 1:
-            advantage = (advantage - advantage.mean()) / (advantage.std() + 1e-8)
-        loss = loss - (taken * advantage).mean()
-        if c.entropy_coef:
-            loss = loss - c.entropy_coef * -(log_probs.exp() * log_probs).sum(-1).mean()
+        values = self.value(obs).squeeze(1) if self.value is not None else None
+        loss = reinforce_loss(self.policy(obs), actions, G, values, c.normalize_returns, c.entropy_coef)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         if c.max_grad_norm > 0:
@@ -132,43 +122,38 @@ class ReinforceAgent:
         self.updates_done += 1
         return loss.item()
 
-    def learn(self, run) -> None:
-        """Play one episode in every env with the current policy, update, repeat until ``run.total_steps``."""
-        c = self.config
-        envs = run.make_envs(c.num_envs)
-        obs, _ = envs.reset(seed=run.seed)
-        prev_done = np.zeros(c.num_envs, dtype=bool)
-        while self.steps_done < run.total_steps and not run.stop_requested:
-            trajectories = [([], [], []) for _ in range(c.num_envs)]
-            finished: dict[int, tuple] = {}
-            while len(finished) < c.num_envs and not run.stop_requested:
-                actions = self.act(obs, explore=True)
-                next_obs, rewards, terminated, truncated, _ = envs.step(actions)
-                valid = ~prev_done
-                done = terminated | truncated
-                for i in np.flatnonzero(valid):
-                    if i in finished:
-                        continue  # this env's episode for the batch is complete: later play is not used
-                    trajectories[i][0].append(obs[i])
-                    trajectories[i][1].append(actions[i])
-                    trajectories[i][2].append(rewards[i])
-                    if done[i]:
-                        finished[i] = (np.array(trajectories[i][0]), np.array(trajectories[i][1]),
-                                       np.array(trajectories[i][2], dtype=np.float64), bool(truncated[i] and not terminated[i]),
-                                       np.asarray(next_obs[i]))
-                run.record_step(rewards, done, valid, self)
-                prev_done, obs = done, next_obs
-                self.steps_done += c.num_envs
-                run.after_step(self)
-            if len(finished) == c.num_envs:
-                self.last_loss = self.update(list(finished.values()))
-        envs.close()
+    def observe(self, step: Step) -> None:
+        """Extend each env's episode; once every env has finished one, update on them all."""
+        if not self._paths:
+            self._paths = [([], [], []) for _ in range(len(step))]
+        done = step.terminated | step.truncated
+        for i in np.flatnonzero(step.valid):
+            if i in self._finished:
+                continue  # this env's episode for the batch is complete: later play is not used
+            path = self._paths[i]
+            path[0].append(step.obs[i])
+            path[1].append(step.actions[i])
+            path[2].append(step.rewards[i])
+            if done[i]:
+                self._finished[i] = (np.array(path[0]), np.array(path[1]), np.array(path[2], dtype=np.float64),
+                                     bool(step.truncated[i] and not step.terminated[i]), np.asarray(step.next_obs[i]))
+        self.steps_done += len(step)
+        if len(self._finished) == len(step):
+            self.last_loss = self.update(list(self._finished.values()))  # in the order they finished
+            self._paths = [([], [], []) for _ in range(len(step))]
+            self._finished = {}
+
+    def sync(self) -> None:
+        """Nothing to bring up to date."""
+
+    def stats(self) -> dict[str, float]:
+        return {"loss": self.last_loss, "epsilon": float("nan")}  # π explores by sampling, not by ε
 
     def state_dict(self) -> dict[str, torch.Tensor]:
         """Policy (and baseline) weights for ``model.safetensors``."""
-        state = {f"policy.{k}": v.detach().cpu().contiguous() for k, v in self.policy.state_dict().items()}
+        state = {f"policy.{k}": v for k, v in detached_copy(self.policy.state_dict()).items()}
         if self.value is not None:
-            state.update({f"value.{k}": v.detach().cpu().contiguous() for k, v in self.value.state_dict().items()})
+            state.update({f"value.{k}": v for k, v in detached_copy(self.value.state_dict()).items()})
         return state
 
     def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:

@@ -12,20 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
-from zoo.agents.dqn import load_weights, observation_kind, parse_hidden
+from zoo.agent import Spaces
+from zoo.collector import Step
 from zoo.errors import ZooError
-from zoo.networks import mlp, network_input
+from zoo.losses import td0_loss
+from zoo.networks import detached_copy, load_weights, mlp, network_input, observation_kind, parse_hidden
 from zoo.targets import td_target
-
-
-def linear_td0_step(w: np.ndarray, x: np.ndarray, reward: float, x_next: np.ndarray, gamma: float, alpha: float,
-                    rho: float = 1.0, terminated: bool = False) -> np.ndarray:
-    """One semi-gradient TD(0) update of linear weights ``w`` (v = w·x), weighted by the importance
-    ratio ``rho = π(a|s) / b(a|s)`` when learning off-policy."""
-    delta = td_target(reward, w @ x_next, terminated, gamma) - w @ x
-    return w + alpha * rho * delta * x
 
 
 @dataclass(frozen=True)
@@ -49,9 +42,9 @@ class TD0Agent:
 
     algo = "td0"
     Config = TD0Config
-    tabular = False
 
-    def __init__(self, config: TD0Config, obs_desc: dict, act_desc: dict, seed: int = 0, device: str = "cpu") -> None:
+    def __init__(self, config: TD0Config, spaces: Spaces, seed: int = 0, device: str = "cpu") -> None:
+        obs_desc, act_desc = spaces.observation, spaces.action
         if config.policy != "random":
             raise ZooError(f"policy={config.policy!r}: td0 predicts the value of the random policy (policy=random)")
         self.config, self.device, self.obs_desc = config, torch.device(device), obs_desc
@@ -61,6 +54,7 @@ class TD0Agent:
         self.n_actions = int(act_desc["n"])
         torch.manual_seed(seed)
         self.rng = np.random.default_rng(seed)
+        self._play_rng = np.random.default_rng([seed, 1])
         self.value = mlp([self.obs_dim, *parse_hidden(config.hidden), 1]).to(self.device)
         self.optimizer = torch.optim.Adam(self.value.parameters(), lr=config.learning_rate)
         self.steps_done = 0
@@ -75,53 +69,43 @@ class TD0Agent:
         return self.value(self.obs_tensor(obs)).squeeze(-1).cpu().numpy()
 
     def act(self, obs, explore: bool = False):
-        """An action of the fixed (uniformly random) policy; batched like the other agents."""
+        """An action of the fixed (uniformly random) policy; batched like the other agents. Training
+        (``explore``) and evaluation draw from separate generators, so evaluating never changes training."""
         obs = np.asarray(obs)
         batch = obs.shape[0] if obs.ndim > (0 if self.obs_kind == "discrete" else 1) else None
-        actions = self.rng.integers(self.n_actions, size=batch)
+        actions = (self.rng if explore else self._play_rng).integers(self.n_actions, size=batch)
         return int(actions) if batch is None else actions
 
-    def epsilon(self) -> float:
-        return float("nan")
-
-    def finish(self) -> None:
-        pass
-
     def update(self, obs, rewards, next_obs, terminated) -> float:
-        """Squared TD error with a detached target, no bootstrap after termination."""
+        """One TD(0) step on a minibatch of transitions: no bootstrap after a termination."""
         v = self.value(self.obs_tensor(obs)).squeeze(-1)
         with torch.no_grad():
             next_v = self.value(self.obs_tensor(next_obs)).squeeze(-1)
             target = td_target(torch.as_tensor(rewards, dtype=torch.float32, device=self.device), next_v,
                                torch.as_tensor(terminated, dtype=torch.float32, device=self.device), self.config.gamma)
-        loss = F.mse_loss(v, target)
+        loss = td0_loss(v, target)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
         return loss.item()
 
-    def learn(self, run) -> None:
-        """Follow the policy in ``num_envs`` envs; one TD(0) minibatch update per vector step."""
-        c = self.config
-        envs = run.make_envs(c.num_envs)
-        obs, _ = envs.reset(seed=run.seed)
-        prev_done = np.zeros(c.num_envs, dtype=bool)
-        while self.steps_done < run.total_steps and not run.stop_requested:
-            actions = self.act(obs)
-            next_obs, rewards, terminated, truncated, _ = envs.step(actions)
-            valid = ~prev_done
-            if valid.any():
-                self.last_loss = self.update(obs[valid], rewards[valid], next_obs[valid], terminated[valid])
-            done = terminated | truncated
-            run.record_step(rewards, done, valid, self)
-            prev_done, obs = done, next_obs
-            self.steps_done += c.num_envs
-            run.after_step(self)
-        envs.close()
+    def observe(self, step: Step) -> None:
+        """One update on the step's transitions (a minibatch of one per env)."""
+        valid = step.valid
+        if valid.any():
+            self.last_loss = self.update(step.obs[valid], step.rewards[valid], step.next_obs[valid],
+                                         step.terminated[valid])
+        self.steps_done += len(step)
+
+    def sync(self) -> None:
+        """Nothing to bring up to date."""
+
+    def stats(self) -> dict[str, float]:
+        return {"loss": self.last_loss, "epsilon": float("nan")}  # the fixed policy does not explore by ε
 
     def state_dict(self) -> dict[str, torch.Tensor]:
         """Value-network weights for ``model.safetensors``."""
-        return {k: v.detach().cpu().contiguous() for k, v in self.value.state_dict().items()}
+        return detached_copy(self.value.state_dict())
 
     def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
         """Load weights saved by ``state_dict``."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from zoo.agents import learned_model
+from zoo.agent import Spaces
 from zoo.agents.learned_model import LearnedModelAgent, LearnedModelConfig
 from zoo.planning import q_from_v, value_iteration
 
@@ -21,9 +22,9 @@ class ValueIterationAgent(LearnedModelAgent):
 
     algo = "value-iteration"
 
-    def __init__(self, config: LearnedModelConfig, n_states: int, n_actions: int, seed: int = 0) -> None:
-        super().__init__(config, n_states, n_actions, seed)
-        self.tables["v"] = np.zeros(n_states)
+    def __init__(self, config: LearnedModelConfig, spaces: Spaces, seed: int = 0) -> None:
+        super().__init__(config, spaces, seed)
+        self.tables["v"] = np.zeros(self.n_states)
 
     def q_values(self, obs) -> np.ndarray:
         T, R = learned_model.estimate({k: self.tables[k][obs] for k in ("counts", "reward_sums")})

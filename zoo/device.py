@@ -1,0 +1,44 @@
+"""Where the deep agents compute: the torch device, and what this CPU does fast."""
+
+from __future__ import annotations
+
+from zoo.errors import ZooError
+
+
+def check_device(device: str) -> None:
+    """Raise ZooError unless ``device`` is ``cpu``, or ``cuda``/``cuda:N`` with a GPU torch can see."""
+    if device != "cpu" and device != "cuda" and not device.startswith("cuda:"):
+        raise ZooError(f"--device {device!r}: choose cpu or cuda")
+    if device.startswith("cuda"):
+        import torch
+
+        if not torch.cuda.is_available():
+            raise ZooError("--device cuda was asked for, but torch sees no CUDA GPU here; use --device cpu")
+
+
+def native_bf16() -> bool:
+    """Whether this CPU computes bf16 in hardware (AVX512-BF16 or AMX); elsewhere torch emulates it, slowly."""
+    import torch
+
+    try:
+        return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+    except AttributeError:  # older torch without these probes: assume not
+        return False
+
+
+def cpu_description() -> str:
+    """The CPU's model name and torch's SIMD level, e.g. ``AMD EPYC (AVX2)``: every timing names it."""
+    import platform
+
+    import torch
+
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{model} ({torch.backends.cpu.get_cpu_capability()})"

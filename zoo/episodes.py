@@ -1,0 +1,114 @@
+"""Greedy episodes: the one runner behind periodic evaluation, the held-out final score, `zoo eval`,
+`zoo play` and replay videos.
+
+``run_episodes`` plays a number of episodes on a vector env, every copy a fixed share of them (taking
+the first N to finish would favour short episodes), with one batched forward pass per step. Seeds come
+from the named streams of ``zoo.seeds``, so an evaluation that picks weights never shares a seed with
+the one that reports them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from zoo.envs import make_env, make_vec_env
+
+
+@dataclass(frozen=True)
+class Episodes:
+    """What a batch of greedy episodes gave."""
+
+    returns: np.ndarray
+    lengths: np.ndarray
+    seed: int
+    truncated: int = 0
+    """episodes cut by a time limit rather than ended by the game"""
+
+
+def run_episodes(agent, envs, episodes: int, seed: int, on_episode: Callable[[int, float], None] | None = None,
+                 frames: list[np.ndarray] | None = None) -> Episodes:
+    """Play ``episodes`` greedy episodes on ``envs`` (next-step autoreset), seeded once with ``seed``.
+
+    ``on_episode(i, return)`` is called as episodes end; ``frames`` collects ``envs.render()`` of copy 0
+    during its first episode (for a video).
+    """
+    num_envs = envs.num_envs
+    quota = np.full(num_envs, episodes // num_envs) + (np.arange(num_envs) < episodes % num_envs)
+    finished = np.zeros(num_envs, dtype=np.int64)
+    running, length = np.zeros(num_envs), np.zeros(num_envs, dtype=np.int64)
+    prev_done = np.zeros(num_envs, dtype=bool)
+    returns: list[float] = []
+    lengths: list[int] = []
+    cut = 0
+    obs, _ = envs.reset(seed=seed)
+    filming = frames is not None
+    if filming:
+        frames.append(_frame(envs))
+    while (finished < quota).any():
+        obs, rewards, terminated, truncated, _ = envs.step(np.asarray(agent.act(obs)))
+        running += np.where(prev_done, 0.0, rewards)  # the reset step of next-step autoreset is no reward
+        length += ~prev_done
+        if filming:
+            frames.append(_frame(envs))
+        done = (terminated | truncated) & ~prev_done
+        for i in np.flatnonzero(done & (finished < quota)):
+            returns.append(float(running[i]))
+            lengths.append(int(length[i]))
+            cut += bool(truncated[i] and not terminated[i])
+            finished[i] += 1
+            if on_episode is not None:
+                on_episode(len(returns) - 1, returns[-1])
+        if filming and done[0]:
+            filming = False
+        running[done], length[done] = 0.0, 0
+        prev_done = terminated | truncated
+    return Episodes(np.array(returns), np.array(lengths), seed, cut)
+
+
+def _frame(envs) -> np.ndarray:
+    rendered = envs.render()
+    return rendered[0] if isinstance(rendered, (tuple, list)) else rendered
+
+
+def evaluate(agent, env_id: str, env_kwargs: dict[str, Any] | None, episodes: int, seed: int,
+             play_pipeline: bool = False, max_envs: int = 16) -> Episodes:
+    """Greedy episodes on up to ``max_envs`` copies of the env, in parallel.
+
+    Atari games run in the training pipeline (``AtariVectorEnv``), or with ``play_pipeline`` in the
+    Gymnasium wrapper stack `zoo play` uses: the same frames, and the figure a user can reproduce.
+    """
+    envs = make_vec_env(env_id, min(episodes, max_envs), env_kwargs, play_pipeline=play_pipeline)
+    try:
+        return run_episodes(agent, envs, episodes, seed)
+    finally:
+        envs.close()
+
+
+def play(agent, env_id: str, env_kwargs: dict[str, Any] | None, episodes: int, seed: int, video: Path | None = None,
+         on_episode: Callable[[int, float], None] | None = None) -> Episodes:
+    """Episodes one after the other in one env (as a user watches them); ``video`` films the first."""
+    import gymnasium as gym
+
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # pygame renders off screen
+    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+    render_mode = "rgb_array" if video is not None else None
+    envs = gym.vector.SyncVectorEnv([lambda: make_env(env_id, env_kwargs, render_mode=render_mode)],
+                                    autoreset_mode=gym.vector.AutoresetMode.NEXT_STEP)
+    frames: list[np.ndarray] | None = [] if video is not None else None
+    try:
+        result = run_episodes(agent, envs, episodes, seed, on_episode=on_episode, frames=frames)
+        fps = envs.envs[0].metadata.get("render_fps") or 30
+    finally:
+        envs.close()
+    if video is not None:
+        from zoo.video import write_mp4
+
+        video.parent.mkdir(parents=True, exist_ok=True)
+        # hold the last frame a moment so the outcome is visible before the video ends
+        write_mp4(video, frames + [frames[-1]] * max(1, int(fps)), fps)
+    return result

@@ -1,0 +1,50 @@
+"""The losses of the deep agents as pure functions of tensors, each tested on numbers worked out by hand.
+
+An agent's ``update`` is then: forward pass, one of these, an optimiser step. Targets (what a Q or V
+value should move towards) are in ``zoo.targets``; these functions take them as given.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+
+def dqn_loss(q: torch.Tensor, actions: torch.Tensor, target: torch.Tensor, kind: str = "huber") -> torch.Tensor:
+    """Mean Huber (``kind="huber"``, δ = 1) or squared error between ``Q(s, a)`` of the actions taken
+    (``q`` is ``[batch, n_actions]``, ``actions`` ``[batch]``) and a fixed ``target`` ``[batch]``."""
+    taken = q.gather(1, actions[:, None]).squeeze(1)
+    target = target.detach()
+    return F.smooth_l1_loss(taken, target) if kind == "huber" else F.mse_loss(taken, target)
+
+
+def reinforce_loss(logits: torch.Tensor, actions: torch.Tensor, returns: torch.Tensor,
+                   values: torch.Tensor | None = None, normalize: bool = False,
+                   entropy_coef: float = 0.0) -> torch.Tensor:
+    """The REINFORCE loss of a batch of (state, action, return) samples.
+
+    Policy part: ``-mean(log π(a|s) · A)`` with advantage ``A = G - V(s)`` (``V`` detached here) or
+    ``A = G`` without a baseline; with ``normalize`` the advantages are scaled to mean 0, std 1 first.
+    Baseline part: ``mean((V(s) - G)²)`` when ``values`` are given. Minus ``entropy_coef`` times the mean
+    entropy of π, which rewards keeping the policy stochastic.
+    """
+    log_probs = torch.log_softmax(logits, dim=-1)
+    taken = log_probs.gather(1, actions[:, None]).squeeze(1)
+    loss = torch.zeros((), device=logits.device)
+    advantage = returns
+    if values is not None:
+        loss = loss + F.mse_loss(values, returns)
+        advantage = returns - values.detach()
+    if normalize and len(advantage) > 1:
+        advantage = (advantage - advantage.mean()) / (advantage.std() + 1e-8)
+    loss = loss - (taken * advantage).mean()
+    if entropy_coef:
+        entropy = -(log_probs.exp() * log_probs).sum(-1).mean()
+        loss = loss - entropy_coef * entropy
+    return loss
+
+
+def td0_loss(v: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Semi-gradient TD(0): the squared TD error ``mean((r + γ v(s') - v(s))²)`` with the target held
+    fixed, so its gradient is ``-δ ∇v(s)``, the update of Sutton & Barto's section 9.3."""
+    return F.mse_loss(v, target.detach())

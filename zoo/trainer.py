@@ -1,0 +1,179 @@
+"""The trainer: one loop that hands the collector's steps to the agent, and around it the clock, greedy
+evaluations, the kept best weights, checkpoints, the time limit and Ctrl-C.
+
+Data flows one way: collector -> trainer -> agent. The trainer reads the agent only through its
+contract (``zoo.agent``); the agent never calls back.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from tqdm.auto import tqdm
+
+from zoo.agent import Agent, Resumable
+from zoo.checkpoint import save_checkpoint
+from zoo.episodes import Episodes
+from zoo.metrics import MetricsLogger
+from zoo.run_dir import save_model
+
+
+class Clock:
+    """Wall time of a run's training, evaluations excluded, continued across resumed sessions."""
+
+    def __init__(self, train_s: float = 0.0, eval_s: float = 0.0) -> None:
+        self.eval_s = eval_s
+        self._start = time.perf_counter() - train_s - eval_s
+
+    def wall(self) -> float:
+        """Seconds since the run began, evaluations included."""
+        return time.perf_counter() - self._start
+
+    def training(self) -> float:
+        """Seconds of training so far."""
+        return self.wall() - self.eval_s
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When the trainer stops and evaluates."""
+
+    total_steps: int
+    eval_every: int
+    """environment steps between greedy evaluations (0: none)"""
+    time_limit_s: float | None = None
+    """seconds of training (all sessions) after which the run finishes as if its steps were done"""
+    keep_best: bool = True
+    """keep the best-evaluated weights as model.safetensors (else the final ones)"""
+
+
+class Trainer:
+    """Feeds ``collector``'s steps to ``agent`` until the schedule ends or Ctrl-C; writes into ``run_dir``.
+
+    ``evaluate(agent, index)`` plays greedy episodes for the ``index``-th periodic evaluation.
+    """
+
+    def __init__(self, agent: Agent, collector, run_dir: Path, schedule: Schedule,
+                 evaluate: Callable[[Agent, int], Episodes], logger: MetricsLogger, algo: str,
+                 resumed: dict[str, Any] | None = None, progress: bool | None = None) -> None:
+        resumed = resumed or {}
+        self.agent, self.collector, self.run_dir = agent, collector, run_dir
+        self.schedule, self._evaluate, self.logger, self.algo = schedule, evaluate, logger, algo
+        self.clock = Clock(resumed.get("train_s", 0.0), resumed.get("eval_s", 0.0))
+        self.best = resumed.get("best_eval", -float("inf"))
+        self.episodes = resumed.get("episodes", 0)
+        self.evaluations = resumed.get("evaluations", 0)
+        self.stop_requested = False
+        self.timed_out = False
+        self.last_eval_step = -1
+        self._progress = progress
+        self._session_steps = agent.steps_done
+        self._session_train_s = self.clock.training()
+
+    # -- the loop --------------------------------------------------------------------------------------
+    def run(self) -> None:
+        """Train until the steps are done, the time limit passes, or Ctrl-C (``stop_requested``)."""
+        agent, s = self.agent, self.schedule
+        every = s.eval_every
+        next_eval = (agent.steps_done // every + 1) * every if every else 0
+        bar = tqdm(total=s.total_steps, initial=agent.steps_done, unit="step", desc=self.algo, mininterval=0.5,
+                   smoothing=0.05, disable=(not self._progress) if self._progress is not None else None)
+        refresh = getattr(self.collector, "refresh", None)
+        previous = _catch_ctrl_c(self)
+        try:
+            steps = () if self._should_stop() else self.collector
+            for step in steps:
+                agent.observe(step)
+                if refresh is not None:
+                    refresh()
+                if step.episodes:
+                    for episode in step.episodes:
+                        self._log_episode(episode.ret, episode.length)
+                    bar.set_postfix(ret=f"{step.episodes[-1].ret:.3g}", best=f"{self.best:.3g}", refresh=False)
+                bar.update(agent.steps_done - bar.n)
+                if next_eval and agent.steps_done >= next_eval:
+                    next_eval += every
+                    self.evaluate()
+                if self._should_stop():
+                    break
+        finally:
+            bar.close()
+            _restore_ctrl_c(previous)
+        agent.sync()
+        finished = not self.stop_requested
+        if finished and s.keep_best and self.last_eval_step != agent.steps_done:
+            self.evaluate()  # the final weights compete with the best so far
+        if not s.keep_best or not (self.run_dir / "model.safetensors").exists():
+            save_model(self.run_dir / "model.safetensors", agent.state_dict(), self.algo)
+        if self.stop_requested:
+            self.checkpoint()
+
+    def _should_stop(self) -> bool:
+        if self.stop_requested:
+            return True
+        limit = self.schedule.time_limit_s
+        if limit is not None and self.clock.training() >= limit:
+            self.timed_out = True
+            return True
+        return self.agent.steps_done >= self.schedule.total_steps
+
+    # -- bookkeeping -----------------------------------------------------------------------------------
+    def steps_per_second(self) -> float:
+        """This session's training speed."""
+        seconds = self.clock.training() - self._session_train_s
+        return (self.agent.steps_done - self._session_steps) / max(seconds, 1e-9)
+
+    def _log_episode(self, ret: float, length: int) -> None:
+        self.episodes += 1
+        stats = self.agent.stats()
+        self.logger.episode(self.agent.steps_done, self.episodes, ret, length, stats["loss"], stats["epsilon"],
+                            self.steps_per_second(), self.clock.wall())
+
+    def evaluate(self) -> float:
+        """Greedy evaluation; the best so far is saved as ``model.safetensors``; then a checkpoint."""
+        started, train_s = time.perf_counter(), self.clock.training()
+        agent = self.agent
+        self.last_eval_step = agent.steps_done
+        agent.sync()
+        result = self._evaluate(agent, self.evaluations)
+        self.evaluations += 1
+        mean = float(result.returns.mean())
+        self.logger.evaluation(agent.steps_done, self.clock.wall(), mean, float(result.returns.std()),
+                               len(result.returns), train_s)
+        if self.schedule.keep_best and (mean >= self.best or not (self.run_dir / "model.safetensors").exists()):
+            self.best = mean
+            save_model(self.run_dir / "model.safetensors", agent.state_dict(), self.algo)
+        self.clock.eval_s += time.perf_counter() - started
+        self.checkpoint()
+        return mean
+
+    def checkpoint(self) -> None:
+        """Write what ``--resume`` needs (agents that can resume only)."""
+        if isinstance(self.agent, Resumable):
+            save_checkpoint(self.run_dir, self.agent, {
+                "best_eval": self.best, "episodes": self.episodes, "evaluations": self.evaluations,
+                "train_s": self.clock.training(), "eval_s": self.clock.eval_s})
+
+
+def _catch_ctrl_c(trainer: Trainer):
+    """First Ctrl-C: stop after this step (and save a checkpoint). Second: stop at once."""
+
+    def handler(signum, frame):
+        if trainer.stop_requested:
+            raise KeyboardInterrupt
+        trainer.stop_requested = True
+        print("\nzoo: stopping after this step and saving a checkpoint (Ctrl-C again to abort)", flush=True)
+
+    try:
+        return signal.signal(signal.SIGINT, handler)
+    except ValueError:
+        return None  # not the main thread: leave Ctrl-C alone
+
+
+def _restore_ctrl_c(previous) -> None:
+    if previous is not None:
+        signal.signal(signal.SIGINT, previous)
