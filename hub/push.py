@@ -7,13 +7,15 @@ from pathlib import Path
 from hub.client import hub_api, hub_errors, is_offline
 from zoo.errors import ZooError
 
-# Resume state is large and only useful where training continues; it stays on the machine.
+# Resume state and weight snapshots are large and only useful where training continues; they stay local.
 EXCLUDED = {"checkpoint.safetensors", "checkpoint.json"}
+EXCLUDED_FOLDERS = {"snapshots"}
 
 
 def files_to_push(run_dir: Path) -> list[Path]:
-    """The run directory's files, minus checkpoints and hidden files."""
+    """The run directory's files, minus checkpoints, snapshots and hidden files."""
     return [p for p in sorted(run_dir.rglob("*")) if p.is_file() and p.name not in EXCLUDED
+            and p.relative_to(run_dir).parts[0] not in EXCLUDED_FOLDERS
             and not any(part.startswith(".") for part in p.relative_to(run_dir).parts)]
 
 

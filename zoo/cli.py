@@ -104,6 +104,9 @@ def build_parser(algo: str | None = None) -> argparse.ArgumentParser:
                        help="finish the run after this many minutes of training (evaluations not counted; with "
                             "--resume, earlier sessions count), with its final evaluation, video and card, as if "
                             "--steps were reached")
+    train.add_argument("--snapshot-every", type=int, default=0, metavar="STEPS",
+                       help="copy the weights to snapshots/ every STEPS environment steps, for a learning curve "
+                            "measured afterwards (benchmarks/pong_curve.py); not pushed to the Hub (default: 0, none)")
     train.add_argument("--async-acting", action="store_true",
                        help="dqn: step the envs in a background thread with a copy of the network while learning "
                             "(overlaps acting and learning on two cores; runs are then not bit-for-bit reproducible)")
@@ -205,7 +208,7 @@ def _train(args: argparse.Namespace) -> int:
     hyper = {k[3:]: v for k, v in vars(args).items() if k.startswith("hp_")}
     common = dict(eval_every=args.eval_every, eval_episodes=args.eval_episodes, video=args.video,
                   tensorboard=args.tensorboard, progress=args.progress, device=args.device, time_limit=args.time_limit,
-                  async_acting=args.async_acting, command=shlex.join(["zoo", *args.argv]))
+                  async_acting=args.async_acting, snapshot_every=args.snapshot_every, command=shlex.join(["zoo", *args.argv]))
     if args.resume is not None:
         from zoo.run_dir import check_run_dir
 

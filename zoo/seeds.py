@@ -8,7 +8,8 @@ Each stream owns its own band of the 31-bit seed range, so the streams are disjo
 - ``select``: periodic greedy evaluations during training, which choose the kept ``model.safetensors``;
 - ``final``: the held-out evaluation written to ``results.json`` (and the default of ``zoo eval``);
 - ``video``: the episode filmed into ``replay.mp4``;
-- ``play``: fresh seeds for ``zoo play`` when none is given.
+- ``play``: fresh seeds for ``zoo play`` when none is given;
+- ``bench``: measurements made afterwards (a learning curve over weight snapshots), which choose nothing.
 
 A vector env seeds its copies ``seed, seed + 1, ...``; every band leaves ``SPAN`` seeds of room above
 a stream's seed, so the copies stay inside the band too.
@@ -25,7 +26,7 @@ SPAN = 2**16
 MAX_SEED = BAND - SPAN
 """Run seeds live in the ``train`` band, below this."""
 
-STREAMS = {"train": 0, "select": 1, "final": 2, "video": 3, "play": 4}
+STREAMS = {"train": 0, "select": 1, "final": 2, "video": 3, "play": 4, "bench": 5}
 
 
 def stream_seed(stream: str, run_seed: int, index: int = 0) -> int:

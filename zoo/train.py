@@ -72,6 +72,8 @@ class TrainSettings:
     time_limit: float | None = None
     """minutes of training (evaluations not counted; a resumed run counts its earlier sessions) after which
     the run finishes as if its steps were done"""
+    snapshot_every: int = 0
+    """environment steps between copies of the weights in snapshots/ (0: none)"""
     async_acting: bool = False
     """act in a background thread while learning (DQN): faster on two cores, not bit-for-bit reproducible"""
     command: str | None = None
@@ -159,7 +161,7 @@ def train(settings: TrainSettings) -> Path:
         collector = _collector(s, algorithm.tabular, agent, config)
         trainer = Trainer(agent, collector, staging,
                           Schedule(steps, eval_every, s.time_limit * 60 if s.time_limit else None,
-                                   keep_best=not algorithm.tabular),
+                                   keep_best=not algorithm.tabular, snapshot_every=s.snapshot_every),
                           lambda a, k: evaluate(a, s.env_id, s.env_kwargs, periodic, stream_seed("select", s.seed, k)),
                           logger, s.algo, resumed=resumed, progress=s.progress)
         try:

@@ -49,6 +49,9 @@ class Schedule:
     """seconds of training (all sessions) after which the run finishes as if its steps were done"""
     keep_best: bool = True
     """keep the best-evaluated weights as model.safetensors (else the final ones)"""
+    snapshot_every: int = 0
+    """environment steps between copies of the weights in snapshots/ (0: none), for learning curves measured
+    afterwards without slowing training"""
 
 
 class Trainer:
@@ -78,8 +81,9 @@ class Trainer:
     def run(self) -> None:
         """Train until the steps are done, the time limit passes, or Ctrl-C (``stop_requested``)."""
         agent, s = self.agent, self.schedule
-        every = s.eval_every
+        every, snap = s.eval_every, s.snapshot_every
         next_eval = (agent.steps_done // every + 1) * every if every else 0
+        next_snapshot = (agent.steps_done // snap + 1) * snap if snap else 0
         bar = tqdm(total=s.total_steps, initial=agent.steps_done, unit="step", desc=self.algo, mininterval=0.5,
                    smoothing=0.05, disable=(not self._progress) if self._progress is not None else None)
         refresh = getattr(self.collector, "refresh", None)
@@ -95,6 +99,9 @@ class Trainer:
                         self._log_episode(episode.ret, episode.length)
                     bar.set_postfix(ret=f"{step.episodes[-1].ret:.3g}", best=f"{self.best:.3g}", refresh=False)
                 bar.update(agent.steps_done - bar.n)
+                if next_snapshot and agent.steps_done >= next_snapshot:
+                    next_snapshot += snap
+                    self.snapshot()
                 if next_eval and agent.steps_done >= next_eval:
                     next_eval += every
                     self.evaluate()
@@ -150,6 +157,21 @@ class Trainer:
         self.clock.eval_s += time.perf_counter() - started
         self.checkpoint()
         return mean
+
+    def snapshot(self) -> None:
+        """Copy the current weights to ``snapshots/STEP.safetensors`` and note the clock in ``snapshots/index.csv``."""
+        started = time.perf_counter()
+        folder = self.run_dir / "snapshots"
+        folder.mkdir(exist_ok=True)
+        step = self.agent.steps_done
+        save_model(folder / f"{step:010d}.safetensors", self.agent.state_dict(), self.algo)
+        index = folder / "index.csv"
+        new = not index.exists()
+        with open(index, "a", encoding="utf-8") as f:
+            if new:
+                f.write("step,train_s,wall_s\n")
+            f.write(f"{step},{self.clock.training():.3f},{self.clock.wall():.3f}\n")
+        self.clock.eval_s += time.perf_counter() - started  # bookkeeping, not training
 
     def checkpoint(self) -> None:
         """Write what ``--resume`` needs (agents that can resume only)."""
