@@ -1,49 +1,78 @@
-"""The Pong learning curve of a run directory as Markdown: greedy score against agent steps and minutes
-of training (evaluations excluded), time to reach 0 and 18, and the run's throughput.
+"""The Pong learning curve of a run as Markdown: held-out greedy score against agent steps and minutes.
 
-Run: python benchmarks/pong_curve.py [RUN_DIR]   (default: the shipped agent, zoo/pretrained/dqn-ALE-Pong-v5)
+Each weight snapshot a run saved with `zoo train ... --snapshot-every N` is played for ``--games`` greedy
+games (default 30) on seeds of the `bench` stream (zoo.seeds), which never trained the agent nor chose its
+kept weights, in the Gymnasium pipeline `zoo play` uses. The table gives the minutes of training
+(evaluations excluded) and the wall minutes at which each snapshot was taken, the mean with a 95%
+bootstrap interval and the games won, then the time to a mean of 18 and of 20. Evaluating runs after
+training, in this process, so a run beside it would slow the training it measures: let training finish.
+
+Run: python benchmarks/pong_curve.py RUN_DIR [--games 30] [--every 1] [--threads 2]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
-import sys
 from pathlib import Path
 
+import torch
+
+from zoo.device import cpu_description
+from zoo.episodes import evaluate
 from zoo.metrics import read_csv
+from zoo.run_dir import load_model, load_run
+from zoo.seeds import stream_seed
+from zoo.stats import bootstrap_ci
 
-SHIPPED = Path(__file__).resolve().parent.parent / "zoo" / "pretrained" / "dqn-ALE-Pong-v5"
 
-
-def first_reaching(evals: dict[str, list[float]], threshold: float) -> str:
-    for step, mean, train_s in zip(evals["step"], evals["mean_reward"], evals["train_s"]):
-        if mean >= threshold:
-            return f"{train_s / 60:.1f} min ({int(step):,} steps)"
+def first_reaching(rows: list[dict], threshold: float) -> str:
+    for row in rows:
+        if row["mean"] >= threshold:
+            return f"{row['train_s'] / 60:.1f} min of training, {row['wall_s'] / 60:.1f} wall ({row['step']:,} steps)"
     return "not reached"
 
 
-def main(run_dir: Path) -> None:
-    config = json.loads((run_dir / "config.json").read_text())
-    results = json.loads((run_dir / "results.json").read_text())
-    evals = read_csv(run_dir / "evaluations.csv")
-    episodes = read_csv(run_dir / "metrics.csv")
-    print(f"Run: {run_dir} ({config['algo']} on {config['env_id']}, seed {config['seed']})\n")
-    print("| agent steps | minutes of training | wall minutes | greedy mean ± std (10 games) |")
-    print("|---:|---:|---:|---:|")
-    for step, wall, train_s, mean, std in zip(evals["step"], evals["wall_s"], evals["train_s"], evals["mean_reward"],
-                                              evals["std_reward"]):
-        print(f"| {int(step):,} | {train_s / 60:.1f} | {wall / 60:.1f} | {mean:+.1f} ± {std:.1f} |")
-    last_step, last_train = evals["step"][-1], evals["train_s"][-1]
-    print(f"\n- time to a greedy mean ≥ 0: {first_reaching(evals, 0)}; to ≥ 18: {first_reaching(evals, 18)}")
-    print(f"- {int(last_step):,} agent steps in {last_train / 60:.1f} min of training: "
-          f"{last_step / last_train:.0f} agent steps/s overall (ε-greedy play before learning starts included), "
-          f"{len(episodes['step']):,} training games")
-    stopped = config.get("stopped_by_time_limit")
-    if stopped:
-        print(f"- stopped by --time-limit {stopped['minutes']:g} at step {stopped['at_step']:,}")
-    print(f"- final: {results['mean_reward']:+.2f} ± {results['std_reward']:.2f} over {results['n_episodes']} greedy "
-          f"games ({results.get('pipeline', 'training pipeline')})")
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("run_dir", type=Path)
+    parser.add_argument("--games", type=int, default=30)
+    parser.add_argument("--every", type=int, default=1, help="evaluate every k-th snapshot (default: all)")
+    parser.add_argument("--threads", type=int, default=2, help="torch threads (default: 2)")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    run = args.run_dir
+    index = read_csv(run / "snapshots" / "index.csv")
+    agent, config = load_run(run)
+    seed = stream_seed("bench", config.seed)
+    print(f"Run: {run} ({config.algo} on {config.env_id}, seed {config.seed}); CPU: {cpu_description()}")
+    print(f"Each snapshot: {args.games} greedy games, env seeds {seed} + i (the `bench` stream), zoo play's pipeline\n")
+    print("| agent steps | minutes of training | wall minutes | greedy mean (95% CI) | games won |")
+    print("|---:|---:|---:|---:|---:|")
+    rows = []
+    for k, (step, train_s, wall_s) in enumerate(zip(index["step"], index["train_s"], index["wall_s"])):
+        if k % args.every and k != len(index["step"]) - 1:
+            continue
+        agent.load_state_dict(load_model(run / "snapshots" / f"{int(step):010d}.safetensors"))
+        returns = evaluate(agent, config.env_id, config.env_kwargs, args.games, seed, play_pipeline=True).returns
+        low, high = bootstrap_ci(returns)
+        row = {"step": int(step), "train_s": train_s, "wall_s": wall_s, "mean": float(returns.mean()),
+               "won": int((returns > 0).sum())}
+        rows.append(row)
+        print(f"| {row['step']:,} | {train_s / 60:.1f} | {wall_s / 60:.1f} | {row['mean']:+.1f} ({low:+.1f} to "
+              f"{high:+.1f}) | {row['won']}/{args.games} |", flush=True)
+    print(f"\n- time to a {args.games}-game mean ≥ 18: {first_reaching(rows, 18)}; ≥ 20: {first_reaching(rows, 20)}")
+    last = rows[-1] if rows else None
+    if last:
+        print(f"- {last['step']:,} agent steps in {last['train_s'] / 60:.1f} min of training: "
+              f"{last['step'] / last['train_s']:.0f} agent steps/s overall")
+    results = run / "results.json"
+    if results.exists():
+        r = json.loads(results.read_text())
+        print(f"- the run's kept weights (chosen by its `select` evaluations), held out: {r['mean_reward']:+.2f} ± "
+              f"{r['std_reward']:.2f} over {r['n_episodes']} games, {r.get('episodes_won', '?')} won")
+    print(json.dumps([{k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()} for row in rows]))
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else SHIPPED)
+    main()

@@ -28,6 +28,24 @@ def is_offline() -> bool:
     return bool(constants.HF_HUB_OFFLINE)
 
 
+def check_repo_id(repo_id: str) -> None:
+    """Refuse a repo id the Hub would refuse (``owner/name`` of letters, digits, - _ .) before any request."""
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    if not isinstance(repo_id, str) or repo_id.count("/") != 1:
+        raise ZooError(f"{repo_id!r} is not a repo id: use owner/name (one slash)")
+    try:
+        validate_repo_id(repo_id)
+    except HFValidationError:
+        raise ZooError(f"{repo_id!r} is not a valid repo id: owner and name use letters, digits, '-', '_' and '.' "
+                       "(not at either end), at most 96 characters") from None
+
+
+def unreachable(error: BaseException) -> bool:
+    """Whether ``error`` means the Hub could not be reached at all (refused, no route, timed out)."""
+    return isinstance(error, OSError) or type(error).__module__.startswith(("httpx", "httpcore"))
+
+
 def _first_line(error: BaseException) -> str:
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
@@ -64,8 +82,8 @@ def hub_errors(api, repo_id: str, writing: bool, revision: str | None = None) ->
         action = "refused the upload to" if writing else "answered HTTP {status} for"
         raise ZooError(f"the Hub {action.format(status=status)} {repo_id} (HTTP {status}): {_first_line(error)}") from None
     except Exception as error:  # OSError, and httpx2's transport errors, which are not OSErrors
-        if isinstance(error, OSError) or type(error).__module__.startswith(("httpx", "httpcore")):
-            hint = "" if writing else "; a repo pulled before works offline with HF_HUB_OFFLINE=1"
+        if unreachable(error):
+            hint = "" if writing else f" ({repo_id} was never pulled here, so there is no cached copy to use)"
             raise ZooError(f"cannot reach {api.endpoint} ({_first_line(error)}). Check your network or "
                            f"HF_ENDPOINT{hint}.") from None
         raise

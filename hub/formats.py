@@ -20,10 +20,12 @@ import io
 import re
 import zipfile
 from pathlib import Path
-
-import torch
+from typing import TYPE_CHECKING
 
 from zoo.errors import ZooError
+
+if TYPE_CHECKING:  # torch is imported where tensors are read: `zoo pull` should not wait for it
+    import torch
 
 SUPPORTED = {
     "native": "model.safetensors + config.json (value-zoo)",
@@ -70,8 +72,10 @@ def _zip_has_policy(path: Path) -> bool:
         return False
 
 
-def read_foreign_state_dict(fmt: str, file: Path) -> dict[str, torch.Tensor]:
+def read_foreign_state_dict(fmt: str, file: Path) -> dict[str, "torch.Tensor"]:
     """Tensors of a foreign checkpoint, through ``torch.load(weights_only=True)`` only."""
+    import torch
+
     try:
         if fmt == "sb3":
             with zipfile.ZipFile(file) as z:  # read policy.pth only; "data" is cloudpickle and stays closed
@@ -87,7 +91,7 @@ def read_foreign_state_dict(fmt: str, file: Path) -> dict[str, torch.Tensor]:
     return state
 
 
-def to_native_state_dict(fmt: str, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+def to_native_state_dict(fmt: str, state: dict[str, "torch.Tensor"]) -> dict[str, "torch.Tensor"]:
     """Rename a foreign state dict to our Q-network's keys (the SB3 target net is dropped)."""
     mapping = KEY_MAPS[fmt]
     out = {}
@@ -119,9 +123,20 @@ def convert(fmt: str, file: Path, out_dir: Path, source: str, env_id: str | None
     from zoo.atari import PREPROCESSING
     from zoo.run_dir import RunConfig, save_model, write_config
 
+    from zoo.algorithms import space_desc
+    from zoo.envs import make_env
+
     state = to_native_state_dict(fmt, read_foreign_state_dict(fmt, file))
     n_actions = int(state["head.weight"].shape[0])
     env_id = env_id or guess_env_id(source)
+    if not env_id.startswith("ALE/"):
+        raise ZooError(f"--env {env_id}: these checkpoints are Atari DQNs; give an ALE/<Game>-v5 id such as ALE/Pong-v5")
+    env = make_env(env_id)  # an unknown id is an error here, not an unusable run directory later
+    obs, act = space_desc(env.observation_space), space_desc(env.action_space)
+    env.close()
+    if act.get("n") != n_actions or obs.get("shape") != [4, 84, 84]:
+        raise ZooError(f"the {fmt} checkpoint has {n_actions} actions, but {env_id} has {act.get('n')}: "
+                       "give the --env it was trained on")
     out_dir.mkdir(parents=True, exist_ok=True)
     save_model(out_dir / "model.safetensors", state, "dqn")
     config = RunConfig(algo="dqn", env_id=env_id, seed=0, steps=0,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path, PurePosixPath
 
-from hub.client import hub_api, hub_errors, is_offline
+from hub.client import check_repo_id, hub_api, hub_errors, is_offline, unreachable
 from zoo.errors import ZooError
 
 
@@ -18,14 +19,40 @@ def check_file_names(names: list[str], repo_id: str) -> None:
 
 
 def pull(repo_id: str, revision: str | None = None, endpoint: str | None = None, token: str | None = None) -> Path:
-    """Download ``repo_id`` (or reuse the cache) and return its local folder; errors say what to do."""
+    """Download ``repo_id`` (or reuse the cache) and return its local folder; errors say what to do.
+
+    One request lists the repo's files (no retries: a refused connection is not worth waiting for in an
+    interactive command). If the Hub cannot be reached but the repo was pulled before, the cached copy
+    is used, as huggingface_hub does for single files, and a line on stderr says so.
+    """
+    check_repo_id(repo_id)
     api = hub_api(endpoint, token)
     offline = is_offline()
     with hub_errors(api, repo_id, writing=False, revision=revision):
         if not offline:
-            check_file_names(api.list_repo_files(repo_id, revision=revision), repo_id)
+            try:
+                info = api.model_info(repo_id, revision=revision or "main")
+            except Exception as error:  # noqa: BLE001 - only an unreachable Hub is handled here
+                if not unreachable(error):
+                    raise
+                cached = _cached(api, repo_id, revision)
+                if cached is None:
+                    raise
+                print(f"zoo: cannot reach {api.endpoint}; using the copy of {repo_id} pulled before ({cached})",
+                      file=sys.stderr)
+                return cached
+            check_file_names([sibling.rfilename for sibling in info.siblings or []], repo_id)
         path = Path(api.snapshot_download(repo_id, revision=revision, local_files_only=offline))
     from hub.formats import detect_format
 
     detect_format(path, repo_id)  # a repo with nothing we can load is an error now, not at play time
     return path
+
+
+def _cached(api, repo_id: str, revision: str | None) -> Path | None:
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    try:
+        return Path(api.snapshot_download(repo_id, revision=revision, local_files_only=True))
+    except (LocalEntryNotFoundError, OSError):
+        return None

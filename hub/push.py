@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from hub.client import hub_api, hub_errors, is_offline
+from hub.client import check_repo_id, hub_api, hub_errors, is_offline
 from zoo.errors import ZooError
 
 # Resume state and weight snapshots are large and only useful where training continues; they stay local.
@@ -13,10 +14,19 @@ EXCLUDED_FOLDERS = {"snapshots"}
 
 
 def files_to_push(run_dir: Path) -> list[Path]:
-    """The run directory's files, minus checkpoints, snapshots and hidden files."""
-    return [p for p in sorted(run_dir.rglob("*")) if p.is_file() and p.name not in EXCLUDED
-            and p.relative_to(run_dir).parts[0] not in EXCLUDED_FOLDERS
-            and not any(part.startswith(".") for part in p.relative_to(run_dir).parts)]
+    """The run directory's regular files, minus checkpoints, snapshots and hidden files. A symbolic link is
+    refused, wherever it points: a push must upload the run and nothing else from the machine."""
+    files = []
+    for path in sorted(run_dir.rglob("*")):
+        parts = path.relative_to(run_dir).parts
+        if any(part.startswith(".") for part in parts) or parts[0] in EXCLUDED_FOLDERS or path.name in EXCLUDED:
+            continue
+        if path.is_symlink():
+            raise ZooError(f"{path} is a symbolic link (to {os.readlink(path)}). A push uploads the run's own files "
+                           "only: replace the link by a copy of the file, or remove it. Nothing was uploaded.")
+        if path.is_file():
+            files.append(path)
+    return files
 
 
 def push(run_dir: str | Path, repo_id: str, private: bool = False, revision: str | None = None,
@@ -29,15 +39,24 @@ def push(run_dir: str | Path, repo_id: str, private: bool = False, revision: str
     from huggingface_hub import CommitOperationAdd
 
     from zoo.model_card import model_card
-    from zoo.run_dir import check_run_dir, read_config, read_results
+    from zoo.run_dir import check_run_dir, load_run, read_config, read_results
 
     run_dir = Path(run_dir)
+    check_repo_id(repo_id)
+    if run_dir.is_symlink():
+        raise ZooError(f"{run_dir} is a symbolic link; push the run directory itself")
     check_run_dir(run_dir)
     if not (run_dir / "results.json").is_file():
         raise ZooError(f"{run_dir} has no results.json. Evaluate it first: zoo eval {run_dir} --write")
     config, results = read_config(run_dir), read_results(run_dir)
+    load_run(run_dir)  # a run whose weights do not load (truncated, emptied, another shape) is not published
     if is_offline():
         raise ZooError("HF_HUB_OFFLINE is set: pushing needs the Hub. Unset it and try again.")
+    from huggingface_hub import get_token
+
+    if token is None and get_token() is None:
+        raise ZooError("no Hugging Face token was found: set HF_TOKEN to a token with write access, or log in with "
+                       "`hf auth login`. Nothing was uploaded.")
     operations = [CommitOperationAdd(path_in_repo=p.relative_to(run_dir).as_posix(), path_or_fileobj=str(p))
                   for p in files_to_push(run_dir) if p.relative_to(run_dir).as_posix() != "README.md"]
     card_path = run_dir / "README.md"

@@ -70,7 +70,7 @@ def test_list_shows_envs_algorithms_and_presets(capsys):
     (["train", "q-learning", "CartPole-v1"], "q-learning is tabular and needs discrete observations"),
     (["train", "q-learning", "FrozenLake-v1", "--gamma", "1.5"], "gamma=1.5 is outside its valid range [0, 1]"),
     (["train", "q-learning", "FrozenLake-v1", "--gamma", "-0.1"], "gamma=-0.1 is outside"),
-    (["train", "q-learning", "FrozenLake-v1", "--steps", "-3"], "--steps must not be negative"),
+    (["train", "q-learning", "FrozenLake-v1", "--steps", "-3"], "--steps must be between 0 and"),
     (["train", "q-learning", "FrozenLake-v1", "--epsilon-decay-steps", "-1"], "epsilon_decay_steps=-1 must not be"),
     (["train", "planner", "toy/Loop-v0", "--gamma", "1"], "use gamma < 1"),
     (["eval", "no/such/dir"], "no run directory at no/such/dir"),

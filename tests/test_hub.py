@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -278,3 +279,82 @@ def test_push_the_shipped_pong_agent_by_name(server, hf_home):
     assert "zoo play tester/pong-dqn" in files["README.md"].decode()
     pulled = zoo_cmd(["pull", "tester/pong-dqn"], server, hf_home)
     assert pulled.returncode == 0 and "(native format)" in pulled.stdout, pulled.stderr
+
+
+# -- model cards that work, pushes that upload only the run -----------------------------------------------------
+
+def python_blocks(card: str) -> list[str]:
+    return [block.split("```", 1)[0] for block in card.split("```python\n")[1:]]
+
+
+def run_snippet(code: str, server, hf_home, tmp_path) -> str:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
+    environment.update({"HF_ENDPOINT": server.url, "HF_HOME": str(hf_home), "HF_HUB_DISABLE_TELEMETRY": "1"})
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment,
+                          timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_the_cards_code_runs_as_written_against_the_pushed_repo(server, run_dir, hf_home, tmp_path):
+    cartpole = train(TrainSettings("dqn", "CartPole-v1", steps=600, out=tmp_path / "cartpole", eval_episodes=2,
+                                   hyperparameters={"learning_starts": 200, "dueling": True}, tensorboard=False,
+                                   video=False))
+    for run, repo in ((cartpole, "tester/card-cartpole"), (run_dir, "tester/card-trap")):
+        assert zoo_cmd(["push", run, repo], server, hf_home).returncode == 0
+        card = server.repos[repo].files("main")["README.md"].decode()
+        standalone, with_zoo = python_blocks(card)
+        agent = zoo.load(run)
+        if "q = load_file" in standalone:  # a Q table
+            assert run_snippet(standalone + "print(action, q.tolist())", server, hf_home, tmp_path).split()[0] == str(
+                int(agent.act(0)))
+        else:  # the network rebuilt in plain torch gives the agent's Q values
+            out = run_snippet(standalone + "x = torch.linspace(-1, 1, 4)[None]\nprint(net(x).tolist())",
+                              server, hf_home, tmp_path)
+            np.testing.assert_allclose(json.loads(out), agent.q_values(np.linspace(-1, 1, 4, dtype=np.float32)[None]),
+                                       rtol=1e-5, atol=1e-6)
+        out = run_snippet(with_zoo + "print(action)", server, hf_home, tmp_path)
+        assert out.strip().splitlines()[-1].isdigit()
+
+
+def test_push_uploads_the_runs_own_files_only(server, run_dir, hf_home, tmp_path):
+    import shutil
+
+    linked = tmp_path / "linked"
+    shutil.copytree(run_dir, linked)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for the Hub")
+    (linked / "extra.txt").symlink_to(secret)
+    done = zoo_cmd(["push", linked, "tester/linked"], server, hf_home)
+    assert done.returncode == 2 and "symbolic link" in done.stderr and "tester/linked" not in server.repos
+    (linked / "extra.txt").unlink()
+    (linked / "README.md").unlink()
+    (linked / "README.md").symlink_to(secret)
+    done = zoo_cmd(["push", linked, "tester/linked"], server, hf_home)
+    assert done.returncode == 2 and "symbolic link" in done.stderr and "tester/linked" not in server.repos
+    (linked / "README.md").unlink()
+    for broken in (b"", (run_dir / "model.safetensors").read_bytes()[:40]):
+        (linked / "model.safetensors").write_bytes(broken)
+        done = zoo_cmd(["push", linked, "tester/linked"], server, hf_home)
+        assert done.returncode == 2 and "corrupt or truncated" in done.stderr and "tester/linked" not in server.repos
+
+
+def test_push_without_a_token_says_none_was_found(server, run_dir, hf_home):
+    done = zoo_cmd(["push", run_dir, "tester/no-token"], server, hf_home, token=None)
+    assert done.returncode == 2 and "no Hugging Face token was found" in done.stderr
+    assert "tester/no-token" not in server.repos
+
+
+def test_a_dead_hub_is_an_error_in_seconds_and_a_pulled_repo_still_plays(server, run_dir, hf_home):
+    class Closed:
+        url = "http://127.0.0.1:9"  # nothing listens there
+
+    started = time.perf_counter()
+    done = zoo_cmd(["pull", "tester/never-pulled-anywhere"], Closed, hf_home)
+    assert done.returncode == 2 and "cannot reach" in done.stderr and "Retrying" not in done.stderr
+    assert time.perf_counter() - started < 10  # no retries with backoff: the command's own start-up is most of it
+    assert zoo_cmd(["push", run_dir, "tester/cached-trap"], server, hf_home).returncode == 0
+    assert zoo_cmd(["pull", "tester/cached-trap"], server, hf_home).returncode == 0
+    played = zoo_cmd(["play", "tester/cached-trap", "--episodes", "1"], Closed, hf_home)  # no HF_HUB_OFFLINE needed
+    assert played.returncode == 0, played.stderr
+    assert "using the copy of tester/cached-trap pulled before" in played.stderr

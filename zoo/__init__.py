@@ -10,11 +10,29 @@ Agents on the Hugging Face Hub load through ``hub.load("owner/name")``, which pu
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from zoo.run_dir import package_version
+# torch's OpenMP threads spin while they wait for work. Alone on 2 cores that is worth ~20% on a small MLP,
+# but beside a second busy process (a test suite, another training, a parallel trial) the spinning takes the
+# other process's core: the same CartPole training ran 5x slower (BENCHMARKS.md, benchmarks/threads.py).
+# Waiting threads therefore sleep, unless the user chose (OMP_WAIT_POLICY set, or ZOO_THREADS=spin). It must
+# be set before torch loads its OpenMP runtime, so here, at the first `import zoo`.
+if os.environ.get("ZOO_THREADS", "").lower() not in ("spin", "off"):
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-__version__ = package_version()
+
+def __getattr__(name: str):
+    # __version__ comes from the package's metadata, so it cannot drift from pyproject.toml; read lazily
+    # because importlib.metadata costs ~80 ms that `zoo --help` should not pay.
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("value-zoo")
+        except PackageNotFoundError:  # a source tree that was never installed
+            return "0+unknown"
+    raise AttributeError(name)
 
 
 def load(path: str | Path, device: str = "cpu", env_id: str | None = None):

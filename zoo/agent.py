@@ -9,11 +9,12 @@ the ``Resumable`` part (target network, optimiser, counters, random states).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
-import numpy as np
+if TYPE_CHECKING:  # numpy only for annotations: `zoo --help` must not pay for importing it
+    import numpy as np
 
-from zoo.collector import Step
+    from zoo.collector import Step
 
 
 @dataclass(frozen=True)
@@ -63,3 +64,9 @@ class Resumable(Protocol):
 
     def load_training_state(self, tensors: dict[str, Any], meta: dict[str, Any]) -> None:
         """Restore what ``training_state`` gave."""
+
+    def replay_state(self) -> dict[str, Any] | None:
+        """The experience it learns from (numpy arrays), or None if it keeps none."""
+
+    def load_replay_state(self, state: dict[str, Any]) -> None:
+        """Restore what ``replay_state`` gave."""

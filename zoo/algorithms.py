@@ -10,8 +10,12 @@ import importlib
 from dataclasses import dataclass
 from typing import Any
 
-from zoo.agent import Spaces
+from typing import TYPE_CHECKING
+
 from zoo.errors import ZooError
+
+if TYPE_CHECKING:
+    from zoo.agent import Spaces
 
 
 @dataclass(frozen=True)
@@ -21,6 +25,8 @@ class Algorithm:
     name: str
     path: str
     """``module:Class`` of the agent"""
+    config_path: str
+    """``module:Class`` of its config dataclass (read without importing, for --help)"""
     summary: str
     tabular: bool
     needs_model: bool = False
@@ -33,25 +39,27 @@ class Algorithm:
 
     @property
     def config_class(self) -> type:
-        return self.agent_class.Config
+        module, name = self.config_path.split(":")
+        return getattr(importlib.import_module(module), name)
 
 
 ALGORITHMS: dict[str, Algorithm] = {
     a.name: a
     for a in (
-        Algorithm("planner", "zoo.agents.planner:PlannerAgent", "exact value iteration on the env's model P", True,
-                  needs_model=True),
+        Algorithm("planner", "zoo.agents.planner:PlannerAgent", "zoo.agents.planner:PlannerConfig",
+                  "exact value iteration on the env's model P", True, needs_model=True),
         Algorithm("value-iteration", "zoo.agents.value_iteration:ValueIterationAgent",
-                  "value iteration on a model learned from steps", True),
-        Algorithm("q-iteration", "zoo.agents.q_iteration:QIterationAgent", "Q-iteration on a model learned from steps",
-                  True),
-        Algorithm("q-learning", "zoo.agents.q_learning:QLearningAgent", "tabular Q-learning with α-blended updates",
-                  True),
-        Algorithm("reinforce", "zoo.agents.reinforce:ReinforceAgent", "REINFORCE policy gradient with optional baseline",
-                  False),
-        Algorithm("td0", "zoo.agents.td0:TD0Agent", "semi-gradient TD(0) prediction of the random policy's value", False),
-        Algorithm("dqn", "zoo.agents.dqn:DQNAgent",
-                  "DQN with Double, Dueling, n-step, Polyak/hard targets (MLP or Nature CNN)", False),
+                  "zoo.agents.learned_model:LearnedModelConfig", "value iteration on a model learned from steps", True),
+        Algorithm("q-iteration", "zoo.agents.q_iteration:QIterationAgent", "zoo.agents.learned_model:LearnedModelConfig",
+                  "Q-iteration on a model learned from steps", True),
+        Algorithm("q-learning", "zoo.agents.q_learning:QLearningAgent", "zoo.agents.q_learning:QLearningConfig",
+                  "tabular Q-learning with α-blended updates", True),
+        Algorithm("reinforce", "zoo.agents.reinforce:ReinforceAgent", "zoo.agents.reinforce:ReinforceConfig",
+                  "REINFORCE policy gradient with optional baseline", False),
+        Algorithm("td0", "zoo.agents.td0:TD0Agent", "zoo.agents.td0:TD0Config",
+                  "semi-gradient TD(0) prediction of the random policy's value", False),
+        Algorithm("dqn", "zoo.agents.dqn:DQNAgent", "zoo.agents.dqn:DQNConfig",
+                  "DQN with Double, Dueling, n-step, Polyak/hard targets (MLP, Nature or 2013 CNN)", False),
     )
 }
 
@@ -97,7 +105,7 @@ def space_desc(space) -> dict[str, Any]:
     return {"type": type(space).__name__, "shape": list(space.shape or ()), "dtype": str(space.dtype)}
 
 
-def build_agent(algorithm: Algorithm, config: Any, spaces: Spaces, seed: int = 0, device: str = "cpu",
+def build_agent(algorithm: Algorithm, config: Any, spaces: "Spaces", seed: int = 0, device: str = "cpu",
                 model: dict | None = None):
     """An untrained agent for ``spaces``: tabular agents take no device; the planner takes the env's ``P``."""
     cls = algorithm.agent_class

@@ -26,13 +26,25 @@ PREPROCESSING = {
 }
 
 
+ATARI_KWARGS = ("noop_max",)
+"""The only env kwarg the Atari pipelines take (the rest of PREPROCESSING is the standard and fixed)."""
+
+
 def game_name(env_id: str) -> str:
     """``ALE/Pong-v5`` -> ``pong`` (the ROM name ``AtariVectorEnv`` wants)."""
     name = env_id.split("/", 1)[-1].split("-v")[0].replace("NoFrameskip", "")
     return "".join("_" + ch.lower() if ch.isupper() and i else ch.lower() for i, ch in enumerate(name))
 
 
-def make_atari_vector_env(env_id: str, num_envs: int, env_kwargs: dict[str, Any]):
+FRAMES_PER_EPISODE = 108_000
+"""ALE's own cap on an episode (30 minutes of play at 60 frames/s): 27,000 agent steps at frame skip 4."""
+
+
+def _frames(episode_cap: int | None) -> int:
+    return FRAMES_PER_EPISODE if episode_cap is None else min(FRAMES_PER_EPISODE, 4 * episode_cap)
+
+
+def make_atari_vector_env(env_id: str, num_envs: int, env_kwargs: dict[str, Any], episode_cap: int | None = None):
     """The training pipeline: ``AtariVectorEnv`` with next-step autoreset, one thread per core at most."""
     from ale_py import AtariVectorEnv
 
@@ -40,7 +52,7 @@ def make_atari_vector_env(env_id: str, num_envs: int, env_kwargs: dict[str, Any]
     return AtariVectorEnv(game=game_name(env_id), num_envs=num_envs, num_threads=min(num_envs, os.cpu_count() or 1),
                           repeat_action_probability=0.0, reward_clipping=False, noop_max=noop_max,
                           use_fire_reset=True, episodic_life=False, frameskip=4, stack_num=4, img_height=84,
-                          img_width=84, grayscale=True, maxpool=True)
+                          img_width=84, grayscale=True, maxpool=True, max_num_frames_per_episode=_frames(episode_cap))
 
 
 class FireOnReset(gym.Wrapper):
@@ -52,14 +64,16 @@ class FireOnReset(gym.Wrapper):
         return obs, info
 
 
-def make_atari_env(env_id: str, env_kwargs: dict[str, Any], render_mode: str | None = None) -> gym.Env:
+def make_atari_env(env_id: str, env_kwargs: dict[str, Any], render_mode: str | None = None,
+                   episode_cap: int | None = None) -> gym.Env:
     """The play pipeline: ALE (frame skip 1, no sticky actions) -> FIRE -> AtariPreprocessing -> stack of 4."""
     import ale_py
     from gymnasium.wrappers import AtariPreprocessing, FrameStackObservation
 
     gym.register_envs(ale_py)
     noop_max = env_kwargs.get("noop_max", PREPROCESSING["noop_max"])
-    env = gym.make(env_id, frameskip=1, repeat_action_probability=0.0, full_action_space=False, render_mode=render_mode)
+    env = gym.make(env_id, frameskip=1, repeat_action_probability=0.0, full_action_space=False, render_mode=render_mode,
+                   max_num_frames_per_episode=_frames(episode_cap))
     env = AtariPreprocessing(FireOnReset(env), noop_max=noop_max, frame_skip=4, screen_size=84,
                              terminal_on_life_loss=False, grayscale_obs=True, scale_obs=False)
     return FrameStackObservation(env, 4, padding_type="zero")

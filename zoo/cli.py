@@ -7,13 +7,10 @@ config dataclass as their help: `zoo train q-learning FrozenLake-v1 --help` list
 from __future__ import annotations
 
 import argparse
-import ast
-import dataclasses
-import inspect
 import json
+import os
 import shlex
 import sys
-import textwrap
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -21,21 +18,6 @@ from zoo.errors import Interrupted, ZooError
 
 EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130
-
-
-def field_docs(config_class: type) -> dict[str, str]:
-    """The docstrings written under each field of a dataclass (CleanRL's one-line-per-field style)."""
-    try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(config_class)))
-    except (OSError, TypeError):
-        return {}
-    body = tree.body[0].body
-    docs = {}
-    for node, following in zip(body, body[1:]):
-        if (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and isinstance(following, ast.Expr)
-                and isinstance(following.value, ast.Constant) and isinstance(following.value.value, str)):
-            docs[node.target.id] = following.value.value.strip()
-    return docs
 
 
 def _parse_kwarg(text: str) -> tuple[str, Any]:
@@ -48,24 +30,33 @@ def _parse_kwarg(text: str) -> tuple[str, Any]:
         return key, value
 
 
-def _add_hyperparameters(parser: argparse.ArgumentParser, algo: str) -> None:
+def _add_hyperparameters(parser: argparse.ArgumentParser, algo: str, env_id: str | None) -> None:
+    """One flag per field of the algorithm's config, documented by the field's docstring, with the value this
+    command would use: the preset's for (ALGO, ENV) where there is one, else the algorithm's default."""
     from zoo.algorithms import ALGORITHMS
+    from zoo.config import describe_config
+    from zoo.presets import preset
 
-    config_class = ALGORITHMS[algo].agent_class.Config
-    docs = field_docs(config_class)
-    group = parser.add_argument_group(f"{algo} hyperparameters (defaults shown; a preset may change them)")
-    for f in dataclasses.fields(config_class):
+    chosen = preset(algo, env_id).get("hyperparameters", {}) if env_id else {}
+    title = f"{algo} hyperparameters (the values shown are what this command uses"
+    title += f": the {env_id} preset where it sets one)" if chosen else ")"
+    group = parser.add_argument_group(title)
+    for f in describe_config(ALGORITHMS[algo].config_path):
         flag = "--" + f.name.replace("_", "-")
-        help_text = f"{docs.get(f.name, '')} (default: {f.default})"
-        if isinstance(f.default, bool):
+        if f.name in chosen and chosen[f.name] != f.default:
+            shown = f"default: {chosen[f.name]} from the preset; the algorithm's own default is {f.default}"
+        else:
+            shown = f"default: {f.default}"
+        help_text = f"{f.doc} ({shown})".replace("%", "%%")
+        if f.kind is bool:
             group.add_argument(flag, dest=f"hp_{f.name}", action=argparse.BooleanOptionalAction,
                                default=argparse.SUPPRESS, help=help_text)
         else:
-            group.add_argument(flag, dest=f"hp_{f.name}", type=type(f.default), default=argparse.SUPPRESS,
-                               metavar=type(f.default).__name__.upper(), help=help_text)
+            group.add_argument(flag, dest=f"hp_{f.name}", type=f.kind, default=argparse.SUPPRESS,
+                               metavar=f.kind.__name__.upper(), help=help_text)
 
 
-def build_parser(algo: str | None = None) -> argparse.ArgumentParser:
+def build_parser(algo: str | None = None, env_id: str | None = None) -> argparse.ArgumentParser:
     """The argument parser; with a known ``algo``, `train` also takes that algorithm's hyperparameters."""
     from zoo.algorithms import ALGORITHMS
 
@@ -85,7 +76,7 @@ def build_parser(algo: str | None = None) -> argparse.ArgumentParser:
         "Give ALGO before --help to see its hyperparameter flags, e.g. `zoo train q-learning FrozenLake-v1 --help`.")
     train.add_argument("algo", metavar="ALGO", nargs="?", help=f"algorithm: {', '.join(ALGORITHMS)}")
     train.add_argument("env_id", metavar="ENV", nargs="?", help="Gymnasium env id, e.g. toy/Trap-v0 or CartPole-v1")
-    train.add_argument("--seed", type=int, default=0, help="seed for the env, the agent and numpy (default: 0)")
+    train.add_argument("--seed", type=int, default=None, help="seed for the env, the agent and numpy (default: 0)")
     train.add_argument("--steps", type=int, default=None, help="environment steps to train for (default: the preset's)")
     train.add_argument("--out", type=Path, default=None, help="run directory (default: runs/<algo>-<env>-<seed>)")
     train.add_argument("--force", action="store_true", help="replace the run directory if it exists")
@@ -110,11 +101,14 @@ def build_parser(algo: str | None = None) -> argparse.ArgumentParser:
     train.add_argument("--async-acting", action="store_true",
                        help="dqn: step the envs in a background thread with a copy of the network while learning "
                             "(overlaps acting and learning on two cores; runs are then not bit-for-bit reproducible)")
+    train.add_argument("--hyperparams", type=Path, default=None, metavar="FILE",
+                       help="hyperparameters (and steps) from a file in the preset format, e.g. the best.json `zoo "
+                            "tune` writes; flags given here override it")
     train.add_argument("--resume", type=Path, default=None, metavar="RUN_DIR",
                        help="continue a deep agent's run from its checkpoint (weights, optimiser, counters, ε); "
                             "ALGO and ENV come from the run, --steps sets the new total")
     if algo in ALGORITHMS:
-        _add_hyperparameters(train, algo)
+        _add_hyperparameters(train, algo, env_id)
 
     ev = sub.add_parser("eval", help="evaluate a trained agent greedily",
                         description="Play greedy episodes with a trained agent and print mean ± std return. "
@@ -163,6 +157,45 @@ def build_parser(algo: str | None = None) -> argparse.ArgumentParser:
     pull.add_argument("repo_id", metavar="REPO_ID")
     pull.add_argument("--revision", default=None, help="branch, tag or commit (default: main)")
 
+    study_help = ("Optuna storage URL (default: sqlite:///runs/optuna.db, a file, no server). With a shared "
+                  "database, e.g. postgresql://user:password@host:5432/db, every machine that runs the same command "
+                  "with the same --study works on the same study.")
+    tune = sub.add_parser(
+        "tune", help="search hyperparameters with Optuna (TPE, pruning on the periodic evaluations)",
+        description="Search ALGO's hyperparameters on ENV: TPE sampling from ranges after RL Zoo's, each trial a "
+                    "normal run directory under runs/STUDY/, pruned by Optuna's median rule on the trainer's periodic "
+                    "greedy evaluations. At the end it prints the best trial and writes runs/STUDY/best.json, which "
+                    "`zoo train ALGO ENV --hyperparams runs/STUDY/best.json` takes. Watch a study with "
+                    "`optuna-dashboard sqlite:///runs/optuna.db`.",
+        epilog="Examples:\n  zoo tune dqn CartPole-v1 --trials 20 --jobs 2\n"
+               "  zoo tune dqn CartPole-v1 --trials 100 --storage postgresql://me:pw@db:5432/zoo   # on each machine",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    bench = sub.add_parser(
+        "bench", help="train N seeds and report IQM and mean with 95% bootstrap intervals",
+        description="Train ALGO on ENV with N seeds (the preset, or --hyperparams) as the trials of an Optuna study, "
+                    "so they spread over workers and machines like `zoo tune`, then report the interquartile mean "
+                    "and the mean with 95% stratified bootstrap confidence intervals (Agarwal et al. 2021), the "
+                    "per-seed held-out scores, and scores.png and summary.json in runs/STUDY/.",
+        epilog="Example:\n  zoo bench dqn CartPole-v1 --seeds 10 --jobs 2",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    for cmd in (tune, bench):
+        cmd.add_argument("algo", metavar="ALGO")
+        cmd.add_argument("env_id", metavar="ENV")
+        cmd.add_argument("--steps", type=int, default=None, help="environment steps per trial (default: the preset's)")
+        cmd.add_argument("--hyperparams", type=Path, default=None, metavar="FILE",
+                         help="start from these hyperparameters (a best.json) instead of the preset's")
+        cmd.add_argument("--jobs", type=int, default=1, help="worker processes on this machine (default: 1)")
+        cmd.add_argument("--storage", default=None, metavar="URL", help=study_help)
+        cmd.add_argument("--study", default=None, metavar="NAME",
+                         help=f"study name (default: {'tune' if cmd is tune else 'bench'}-ALGO-ENV)")
+        cmd.add_argument("--minutes", type=float, default=None, help="stop starting trials after this many minutes")
+        cmd.add_argument("--eval-every", type=int, default=None, help="steps between periodic evaluations")
+        cmd.add_argument("--eval-episodes", type=int, default=None, help="episodes of each trial's final evaluation")
+        cmd.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    tune.add_argument("--trials", type=int, default=20, help="trials in the study, all workers together (default: 20)")
+    tune.add_argument("--seed", type=int, default=0, help="seed of the sampler (default: 0)")
+    bench.add_argument("--seeds", type=int, default=10, help="seeds to train (default: 10)")
+
     convert = sub.add_parser("convert", help="turn a CleanRL, SB3 or course checkpoint into a run directory",
                              description="Convert SRC (a Hub repo id, a folder or a checkpoint file) into a native "
                                          "run directory OUT_DIR. Only tensors are read (torch.load with "
@@ -176,20 +209,29 @@ def build_parser(algo: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def _algo_in(argv: Sequence[str]) -> str | None:
+def _algo_env_in(argv: Sequence[str]) -> tuple[str | None, str | None]:
+    """ALGO and ENV of `zoo train ALGO ENV ...` (or of the run `--resume` names), read before parsing: they
+    decide which hyperparameter flags exist."""
     if len(argv) >= 2 and argv[0] == "train" and not argv[1].startswith("-"):
-        return argv[1]
-    return None
+        env = argv[2] if len(argv) >= 3 and not argv[2].startswith("-") else None
+        return argv[1], env
+    if argv and argv[0] == "train" and "--resume" in argv[:-1]:
+        try:
+            config = json.loads((Path(argv[argv.index("--resume") + 1]) / "config.json").read_text())
+            return str(config["algo"]), str(config["env_id"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None, None  # the command's own checks name the problem
+    return None, None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the `zoo` command; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser(_algo_in(argv)).parse_args(argv)
+    args = build_parser(*_algo_env_in(argv)).parse_args(argv)
     args.argv = argv  # recorded by `zoo train` in config.json and the model card
     try:
         commands = {"train": _train, "eval": _eval, "list": _list, "play": _play, "push": _push, "pull": _pull,
-                    "convert": _convert}
+                    "convert": _convert, "tune": _study, "bench": _study}
         return commands[args.command](args)
     except Interrupted as stopped:
         print(f"zoo: {stopped}", file=sys.stderr)
@@ -208,26 +250,80 @@ def _train(args: argparse.Namespace) -> int:
     hyper = {k[3:]: v for k, v in vars(args).items() if k.startswith("hp_")}
     common = dict(eval_every=args.eval_every, eval_episodes=args.eval_episodes, video=args.video,
                   tensorboard=args.tensorboard, progress=args.progress, device=args.device, time_limit=args.time_limit,
-                  async_acting=args.async_acting, snapshot_every=args.snapshot_every, command=shlex.join(["zoo", *args.argv]))
+                  async_acting=args.async_acting, snapshot_every=args.snapshot_every,
+                  command=shlex.join(["zoo", *args.argv]))
     if args.resume is not None:
-        from zoo.run_dir import check_run_dir
-
-        check_run_dir(args.resume)
+        _check_resume_args(args, hyper)
         return _report(train(resume_settings(args.resume, steps=args.steps, **common)))
     if args.algo is None or args.env_id is None:
         raise ZooError("give ALGO and ENV (e.g. `zoo train dqn CartPole-v1`), or --resume RUN_DIR")
-    return _report(train(TrainSettings(algo=args.algo, env_id=args.env_id, seed=args.seed, steps=args.steps,
+    from_file = _read_hyperparams(args.hyperparams, args.algo, args.env_id)
+    hyper = {**from_file.get("hyperparameters", {}), **hyper}
+    steps = args.steps if args.steps is not None else from_file.get("steps")
+    return _report(train(TrainSettings(algo=args.algo, env_id=args.env_id, seed=args.seed or 0, steps=steps,
                                        out=args.out, hyperparameters=hyper, env_kwargs=dict(args.env_kwarg),
                                        force=args.force, **common)))
+
+
+def _check_resume_args(args: argparse.Namespace, hyper: dict[str, Any]) -> None:
+    """--resume continues a run as it was configured: refuse arguments that would silently be ignored."""
+    from zoo.run_dir import read_config
+
+    run = args.resume
+    if not (run / "config.json").is_file():
+        raise ZooError(f"{run} is not a run directory to resume (no config.json)")
+    config = read_config(run)
+    wrong = []
+    if args.algo is not None and args.algo != config.algo:
+        wrong.append(f"ALGO {args.algo} (the run is {config.algo})")
+    if args.env_id is not None and args.env_id != config.env_id:
+        wrong.append(f"ENV {args.env_id} (the run is {config.env_id})")
+    if args.seed is not None and args.seed != config.seed:
+        wrong.append(f"--seed {args.seed} (the run's is {config.seed})")
+    if args.env_kwarg and dict(args.env_kwarg) != config.env_kwargs:
+        wrong.append(f"--env-kwarg {dict(args.env_kwarg)} (the run's are {config.env_kwargs})")
+    if args.out is not None and Path(args.out).resolve() != Path(run).resolve():
+        wrong.append(f"--out {args.out} (a resumed run continues in {run})")
+    if args.force:
+        wrong.append("--force (a resumed run continues in place; nothing is replaced)")
+    if args.hyperparams is not None:
+        wrong.append(f"--hyperparams {args.hyperparams} (the run keeps its own)")
+    for name, value in hyper.items():
+        if config.hyperparameters.get(name) != value:
+            wrong.append(f"--{name.replace('_', '-')} {value} (the run's is {config.hyperparameters.get(name)})")
+    if wrong:
+        raise ZooError(f"--resume {run} continues the run as it was configured; drop " + "; ".join(wrong)
+                       + ". To change them, train a new run.")
 
 
 def _report(out: Path) -> int:
     from zoo.run_dir import read_results
 
     results = read_results(out)
+    _print_values(out)
     print(f"held-out greedy evaluation: mean reward {results.summary()}")
     print(f"run directory: {out}")
     return 0
+
+
+def _print_values(out: Path, max_states: int = 8) -> None:
+    """For a small discrete env, the learned values themselves: what the README's exact numbers are checked
+    against (Q(s, ·) for the value learners, v(s) for td0)."""
+    from zoo.run_dir import load_run
+
+    agent, config = load_run(out)
+    n = config.spaces.observation.get("n")
+    if n is None or n > max_states:
+        return
+    import numpy as np
+
+    states = np.arange(n)
+    if hasattr(agent, "q_values"):
+        for s, row in zip(states, np.atleast_2d(agent.q_values(states))):
+            if row.any():  # terminal states have no values to show
+                print(f"Q({s}, ·) = ({', '.join(f'{v:.4g}' for v in row)})")
+    elif hasattr(agent, "values"):
+        print("v(s) = (" + ", ".join(f"{v:.4g}" for v in agent.values(states)) + ") for s = 0.." + str(n - 1))
 
 
 def _eval(args: argparse.Namespace) -> int:
@@ -237,18 +333,19 @@ def _eval(args: argparse.Namespace) -> int:
     from zoo.seeds import stream_seed
     from zoo.train import held_out_protocol
 
-    if args.episodes < 1:
-        raise ZooError(f"--episodes must be at least 1 (got {args.episodes})")
+    if not 1 <= args.episodes <= 1_000_000:
+        raise ZooError(f"--episodes must be between 1 and 1,000,000 (got {args.episodes})")
     import zoo
 
     folder = zoo.resolve(args.run_dir)  # run directories and shipped names: a typo must not go looking on the Hub
     check_run_dir(folder)
     agent, config = load_run(folder)
+    _check_env_seed(args.seed)
     seed = args.seed if args.seed is not None else stream_seed("final", config.seed)
-    returns = evaluate(agent, config.env_id, config.env_kwargs, args.episodes, seed, play_pipeline=True).returns
-    protocol = (held_out_protocol(args.episodes, seed, config.env_id) if args.seed is None else
+    result = evaluate(agent, config.env_id, config.env_kwargs, args.episodes, seed, play_pipeline=True, progress=None)
+    protocol = (held_out_protocol(args.episodes, seed, config.env_id, config.algo) if args.seed is None else
                 f"greedy actions over {args.episodes} episodes on env seeds {seed}, {seed} + 1, ... (chosen by the user)")
-    results = Results.of(returns, config.env_id, seed, protocol)
+    results = Results.of(result.returns, config.env_id, seed, protocol, capped=result.capped)
     print(f"{config.algo} on {config.env_id}: mean reward {results.summary()} (env seed {seed})")
     if args.write:
         write_results(folder, results)
@@ -259,8 +356,7 @@ def _eval(args: argparse.Namespace) -> int:
 
 def _list(args: argparse.Namespace) -> int:
     from zoo.algorithms import ALGORITHMS
-    from zoo.envs import KNOWN_ENVS
-    from zoo.presets import PRESETS
+    from zoo.presets import KNOWN_ENVS, PRESETS
 
     print("Environments:")
     for env_id, summary in KNOWN_ENVS.items():
@@ -288,9 +384,12 @@ def _play(args: argparse.Namespace) -> int:
     from zoo.episodes import play
     from zoo.seeds import fresh_seed
 
-    if args.episodes < 1:
-        raise ZooError(f"--episodes must be at least 1 (got {args.episodes})")
+    if not 1 <= args.episodes <= 100_000:
+        raise ZooError(f"--episodes must be between 1 and 100,000 (got {args.episodes})")
+    if args.video is not None:
+        _check_video_path(args.video)
     agent, config = hub.load_run(args.source, device=args.device, revision=args.revision)
+    _check_env_seed(args.seed)
     seed = args.seed if args.seed is not None else fresh_seed("play")
     print(f"{config.algo} on {config.env_id} from {args.source}, env seed {seed} (repeat with --seed {seed})")
     returns = play(agent, config.env_id, config.env_kwargs, args.episodes, seed, args.video,
@@ -299,6 +398,25 @@ def _play(args: argparse.Namespace) -> int:
     if args.video:
         print(f"video of episode 1: {args.video}")
     return 0
+
+
+def _check_env_seed(seed: int | None) -> None:
+    from zoo.seeds import SPAN
+
+    if seed is not None and not 0 <= seed < 2**31 - SPAN:
+        raise ZooError(f"--seed must be between 0 and {2**31 - SPAN - 1:,} (got {seed})")
+
+
+def _check_video_path(path: Path) -> None:
+    if path.is_dir():
+        raise ZooError(f"--video {path} is a folder; give a file name such as {path / 'play.mp4'}")
+    if path.suffix.lower() != ".mp4":
+        raise ZooError(f"--video {path}: the video is an mp4; give a name ending in .mp4")
+    parent = path.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK):
+        raise ZooError(f"--video {path}: {parent} is not a writable folder")
 
 
 def _push(args: argparse.Namespace) -> int:
@@ -321,6 +439,108 @@ def _pull(args: argparse.Namespace) -> int:
     path = pull(args.repo_id, revision=args.revision)
     fmt, _ = detect_format(path, args.repo_id)
     print(f"{args.repo_id} ({fmt} format) is in {path}")
+    return 0
+
+
+def _read_hyperparams(path: Path | None, algo: str, env_id: str) -> dict[str, Any]:
+    """A best.json (or any preset-format file): {"steps": ..., "hyperparameters": {...}}; {} without one."""
+    if path is None:
+        return {}
+    from zoo.run_dir import read_json
+
+    data = read_json(path)
+    if data.get("algo", algo) != algo or data.get("env_id", env_id) != env_id:
+        raise ZooError(f"{path} holds hyperparameters for {data.get('algo')} on {data.get('env_id')}, not {algo} on "
+                       f"{env_id}")
+    if not isinstance(data.get("hyperparameters", {}), dict):
+        raise ZooError(f"{path}: hyperparameters should be an object")
+    return data
+
+
+def _study(args: argparse.Namespace) -> int:
+    """`zoo tune` and `zoo bench`: check everything, then run workers on the study."""
+    from zoo.algorithms import check_fits, get_algorithm
+    from zoo.config import build_config
+    from zoo.envs import make_env
+    from zoo.presets import DEFAULT_STEPS, preset
+
+    kind = args.command
+    algorithm = get_algorithm(args.algo)
+    from zoo import tune as tuning
+
+    if kind == "tune" and args.algo not in tuning.SEARCH_SPACES:
+        raise ZooError(f"zoo tune has no search space for {args.algo}; it tunes {', '.join(tuning.SEARCH_SPACES)}")
+    count = args.trials if kind == "tune" else args.seeds
+    if not 1 <= count <= 100_000:
+        raise ZooError(f"--{'trials' if kind == 'tune' else 'seeds'} must be between 1 and 100,000 (got {count})")
+    if not 1 <= args.jobs <= 64:
+        raise ZooError(f"--jobs must be between 1 and 64 (got {args.jobs})")
+    if args.minutes is not None and not args.minutes > 0:
+        raise ZooError(f"--minutes must be positive (got {args.minutes})")
+    env = make_env(args.env_id)
+    try:
+        check_fits(algorithm, env, args.env_id)  # e.g. continuous actions for dqn: refused before any study exists
+    finally:
+        env.close()
+    chosen = {**preset(args.algo, args.env_id), **_read_hyperparams(args.hyperparams, args.algo, args.env_id)}
+    hyper = dict(chosen.get("hyperparameters", {}))
+    build_config(algorithm.config_class, hyper)  # refuse a bad file now, not in every trial
+    steps = args.steps if args.steps is not None else chosen.get("steps", DEFAULT_STEPS)
+    if not 1 <= steps <= 10**11:
+        raise ZooError(f"--steps must be positive (got {steps})")
+    name = args.study or f"{kind}-{args.algo}-{args.env_id.replace('/', '-')}"
+    if not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
+        raise ZooError(f"--study {name!r}: use letters, digits, '-', '_' and '.' (it names a folder under runs/)")
+    settings = tuning.StudySettings(
+        spec=tuning.StudySpec(kind, args.algo, args.env_id, steps, hyper), study=name,
+        storage=args.storage or tuning.default_storage(), trials=count, minutes=args.minutes, jobs=args.jobs,
+        seed=getattr(args, "seed", 0), eval_every=args.eval_every, eval_episodes=args.eval_episodes)
+    tuning.open_study(tuning.open_storage(settings.storage), name, settings.spec, settings.seed)  # checks it fits
+    if args.worker:
+        tuning.work(settings)
+        return 0
+    worker_args = [*args.argv, "--worker"]  # the same command; --jobs stays, so each worker takes its share of cores
+    print(f"study {name} in {tuning.shown(settings.storage)}: {count} {'trials' if kind == 'tune' else 'seeds'}, "
+          f"{args.jobs} worker(s) here; runs in {settings.runs / name}/", flush=True)
+    tuning.run_study(settings, worker_args)
+    return _report_study(settings)
+
+
+def _report_study(settings) -> int:
+    from zoo import tune as tuning
+    from zoo.atomic import write_json
+
+    study = tuning.open_study(tuning.open_storage(settings.storage), settings.study, settings.spec, settings.seed)
+    folder = settings.runs / settings.study
+    folder.mkdir(parents=True, exist_ok=True)
+    done = [t for t in study.trials if t.state.name == "COMPLETE"]
+    if not done:
+        raise ZooError(f"no trial of study {settings.study} has completed yet")
+    if settings.spec.kind == "tune":
+        best = tuning.best_config(study, settings.spec)
+        write_json(folder / "best.json", best)
+        pruned = sum(t.state.name == "PRUNED" for t in study.trials)
+        print(f"{len(done)} trials completed, {pruned} pruned; best: trial {best['trial']}, held-out mean "
+              f"{best['value']:.4g}")
+        for key, value in study.best_trial.params.items():
+            print(f"  {key} = {value}")
+        print(f"hyperparameters written to {folder / 'best.json'}; train with them: zoo train {settings.spec.algo} "
+              f"{settings.spec.env_id} --hyperparams {folder / 'best.json'}")
+        return 0
+    by_seed = {}
+    for t in sorted(done, key=lambda t: t.number):
+        by_seed.setdefault(t.params["seed"], t.value)
+    summary = {"study": settings.study, "algo": settings.spec.algo, "env_id": settings.spec.env_id,
+               "steps": settings.spec.steps, "hyperparameters": settings.spec.hyperparameters,
+               "seeds": sorted(by_seed), **tuning.aggregate([by_seed[s] for s in sorted(by_seed)])}
+    write_json(folder / "summary.json", summary)
+    tuning.plot_bench(folder / "scores.png", f"{settings.spec.algo} on {settings.spec.env_id}: {len(by_seed)} seeds",
+                      summary)
+    print(f"{len(by_seed)} seeds: IQM {summary['iqm']:.4g} (95% CI {summary['iqm_ci95'][0]:.4g} to "
+          f"{summary['iqm_ci95'][1]:.4g}), mean {summary['mean']:.4g} (95% CI {summary['mean_ci95'][0]:.4g} to "
+          f"{summary['mean_ci95'][1]:.4g})")
+    print("per seed: " + ", ".join(f"{s}: {by_seed[s]:.4g}" for s in sorted(by_seed)))
+    print(f"written: {folder / 'summary.json'}, {folder / 'scores.png'}")
     return 0
 
 

@@ -10,17 +10,6 @@ import gymnasium as gym
 import toy_envs  # noqa: F401  (registers toy/*)
 from zoo.errors import ZooError
 
-# Envs the zoo has agents and presets for; any other registered Gymnasium env id may still be tried.
-KNOWN_ENVS = {
-    "toy/Trap-v0": "three-state trap (exact values known)",
-    "toy/Slippery-v0": "four-outcome slippery move (exact values known)",
-    "toy/Loop-v0": "two-state loop, truncated by a time limit",
-    "FrozenLake-v1": "4x4 slippery lake, optimum success 0.74 in 100 steps",
-    "FrozenLake8x8-v1": "8x8 slippery lake",
-    "CartPole-v1": "balance a pole for 500 steps (solved: greedy mean ≥ 475)",
-    "ALE/Pong-v5": "Atari Pong from pixels, no sticky actions, DQN preprocessing (zoo.atari)",
-}
-
 
 def _import_plugins() -> None:
     # ale_py registers ALE/* on import; it is optional here so tabular work never pays for it.
@@ -31,43 +20,87 @@ def _import_plugins() -> None:
         pass
 
 
-def make_env(env_id: str, env_kwargs: dict[str, Any] | None = None, render_mode: str | None = None) -> gym.Env:
-    """``gym.make`` with the zoo's plugins loaded; an unknown id or bad kwargs raise ZooError."""
+MAX_EPISODE_STEPS = 1_000_000
+"""The largest time limit a config may ask for: a run directory from the Hub is untrusted input, and a
+limit of 10^15 steps on an env that never terminates would hang evaluation."""
+
+
+EPISODE_CAP = 27_000
+"""Steps after which evaluation and play cut an episode (the env's own limit applies if shorter): Atari's
+standard 108,000 frames. An agent that never ends an episode (a Breakout agent that never presses FIRE)
+then costs minutes, not forever."""
+
+
+def _capped(env_id: str, kwargs: dict[str, Any], cap: int | None) -> dict[str, Any]:
+    if cap is None:
+        return kwargs
+    limit = kwargs.get("max_episode_steps") or gym.spec(env_id).max_episode_steps
+    return kwargs if limit is not None and limit <= cap else {**kwargs, "max_episode_steps": cap}
+
+
+def make_env(env_id: str, env_kwargs: dict[str, Any] | None = None, render_mode: str | None = None,
+             episode_cap: int | None = None) -> gym.Env:
+    """``gym.make`` with the zoo's plugins loaded; an unknown id or bad kwargs raise ZooError. With
+    ``episode_cap``, episodes are truncated after that many steps if the env's own limit is longer."""
+    if not isinstance(env_id, str) or not env_id:
+        raise ZooError(f"the environment id must be a name such as CartPole-v1, not {env_id!r}")
+    kwargs = dict(env_kwargs or {})
     if env_id not in gym.registry:
         _import_plugins()
     if env_id not in gym.registry:
         close = difflib.get_close_matches(env_id, list(gym.registry), n=3, cutoff=0.6)
         hint = f" Did you mean {', '.join(close)}?" if close else ""
         raise ZooError(f"unknown environment id {env_id!r}.{hint} Run `zoo list` to see the environments with agents.")
+    limit = kwargs.get("max_episode_steps")
+    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool)
+                              or not 1 <= limit <= MAX_EPISODE_STEPS):
+        raise ZooError(f"max_episode_steps={limit!r}: give a whole number of steps from 1 to {MAX_EPISODE_STEPS:,}")
     if env_id.startswith("ALE/"):
-        from zoo.atari import make_atari_env
+        from zoo.atari import ATARI_KWARGS, make_atari_env
 
-        return make_atari_env(env_id, env_kwargs or {}, render_mode)
+        unknown = sorted(set(kwargs) - set(ATARI_KWARGS))
+        if unknown:
+            raise ZooError(f"{env_id} takes no argument {', '.join(unknown)} here: the zoo's Atari pipeline is fixed "
+                           f"(zoo.atari.PREPROCESSING); it takes only {', '.join(ATARI_KWARGS)}")
+        try:
+            return make_atari_env(env_id, kwargs, render_mode, episode_cap)
+        except ZooError:
+            raise
+        except Exception as error:  # noqa: BLE001 - ALE raises a mix of types for bad arguments
+            raise ZooError(f"cannot make {env_id} with arguments {kwargs}: {_first_line(error)}") from None
     try:
-        return gym.make(env_id, render_mode=render_mode, **(env_kwargs or {}))
-    except TypeError as error:
-        raise ZooError(f"cannot make {env_id} with arguments {env_kwargs}: {error}") from error
-    except gym.error.Error as error:
-        raise ZooError(f"cannot make {env_id}: {error}") from error
+        return gym.make(env_id, render_mode=render_mode, **_capped(env_id, kwargs, episode_cap))
+    except (ImportError, gym.error.DependencyNotInstalled) as error:
+        raise ZooError(f"{env_id} needs a package that is not installed ({_first_line(error)}). Install it, or "
+                       "choose another env (`zoo list`).") from None
+    except Exception as error:  # noqa: BLE001 - envs raise ValueError, KeyError, AssertionError... for bad kwargs
+        raise ZooError(f"cannot make {env_id} with arguments {kwargs}: {type(error).__name__}: "
+                       f"{_first_line(error)}") from None
 
 
-def make_vec_env(env_id: str, num_envs: int, env_kwargs: dict[str, Any] | None = None, play_pipeline: bool = False):
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0][:300] if text else type(error).__name__
+
+
+def make_vec_env(env_id: str, num_envs: int, env_kwargs: dict[str, Any] | None = None, play_pipeline: bool = False,
+                 episode_cap: int | None = None):
     """``num_envs`` copies of an env in one vector env with next-step autoreset.
 
     CartPole uses Gymnasium's native numpy vector env (one step of all copies costs about one step of
     one); Atari uses ale_py's threaded ``AtariVectorEnv`` (see ``zoo.atari``), or with ``play_pipeline``
     the Gymnasium wrapper stack that `zoo play` uses, stepped in turn; others run in turn.
     """
+    from functools import partial
+
     make_env(env_id, env_kwargs).close()  # the same clear errors for bad ids and kwargs
     if env_id == "CartPole-v1" and not env_kwargs:
-        return gym.make_vec(env_id, num_envs=num_envs, vectorization_mode="vector_entry_point")
-    if env_id.startswith("ALE/") and play_pipeline:
-        from functools import partial
-
-        return gym.vector.SyncVectorEnv([partial(make_env, env_id, env_kwargs)] * num_envs,
-                                        autoreset_mode=gym.vector.AutoresetMode.NEXT_STEP)
-    if env_id.startswith("ALE/"):
+        limit = 500 if episode_cap is None else min(500, episode_cap)
+        return gym.make_vec(env_id, num_envs=num_envs, vectorization_mode="vector_entry_point",
+                            max_episode_steps=limit)
+    if env_id.startswith("ALE/") and not play_pipeline:
         from zoo.atari import make_atari_vector_env
 
-        return make_atari_vector_env(env_id, num_envs, env_kwargs or {})
-    return gym.make_vec(env_id, num_envs=num_envs, vectorization_mode="sync", **(env_kwargs or {}))
+        return make_atari_vector_env(env_id, num_envs, env_kwargs or {}, episode_cap)
+    return gym.vector.SyncVectorEnv([partial(make_env, env_id, env_kwargs, None, episode_cap)] * num_envs,
+                                    autoreset_mode=gym.vector.AutoresetMode.NEXT_STEP)

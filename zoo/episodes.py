@@ -9,6 +9,7 @@ the one that reports them.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from zoo.envs import make_env, make_vec_env
+from zoo.envs import EPISODE_CAP, make_env, make_vec_env
 
 
 @dataclass(frozen=True)
@@ -27,16 +28,23 @@ class Episodes:
     lengths: np.ndarray
     seed: int
     truncated: int = 0
-    """episodes cut by a time limit rather than ended by the game"""
+    """episodes cut by a time limit (the env's own, or the evaluation cap) rather than ended by the game"""
+    capped: int = 0
+    """episodes cut by the evaluation cap (``zoo.envs.EPISODE_CAP``): their returns are cut short"""
 
 
 def run_episodes(agent, envs, episodes: int, seed: int, on_episode: Callable[[int, float], None] | None = None,
-                 frames: list[np.ndarray] | None = None) -> Episodes:
+                 frames: list[np.ndarray] | None = None, progress: bool | None = False) -> Episodes:
     """Play ``episodes`` greedy episodes on ``envs`` (next-step autoreset), seeded once with ``seed``.
 
     ``on_episode(i, return)`` is called as episodes end; ``frames`` collects ``envs.render()`` of copy 0
-    during its first episode (for a video).
+    during its first episode (for a video); ``progress`` shows a bar of episodes (None: when stderr is a
+    terminal) that also counts the steps of the episodes under way, so a long one visibly moves.
     """
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=episodes, unit="episode", desc="evaluating", mininterval=1.0, leave=False,
+               disable=(not progress) if progress is not None else None)
     num_envs = envs.num_envs
     quota = np.full(num_envs, episodes // num_envs) + (np.arange(num_envs) < episodes % num_envs)
     finished = np.zeros(num_envs, dtype=np.int64)
@@ -61,12 +69,16 @@ def run_episodes(agent, envs, episodes: int, seed: int, on_episode: Callable[[in
             lengths.append(int(length[i]))
             cut += bool(truncated[i] and not terminated[i])
             finished[i] += 1
+            bar.update(1)
             if on_episode is not None:
                 on_episode(len(returns) - 1, returns[-1])
         if filming and done[0]:
             filming = False
         running[done], length[done] = 0.0, 0
         prev_done = terminated | truncated
+        if not bar.disable and length.max() % 500 == 0:
+            bar.set_postfix_str(f"longest episode under way: {length.max():,} steps")
+    bar.close()
     return Episodes(np.array(returns), np.array(lengths), seed, cut)
 
 
@@ -76,17 +88,20 @@ def _frame(envs) -> np.ndarray:
 
 
 def evaluate(agent, env_id: str, env_kwargs: dict[str, Any] | None, episodes: int, seed: int,
-             play_pipeline: bool = False, max_envs: int = 16) -> Episodes:
-    """Greedy episodes on up to ``max_envs`` copies of the env, in parallel.
+             play_pipeline: bool = False, max_envs: int = 16, progress: bool | None = False,
+             episode_cap: int = EPISODE_CAP) -> Episodes:
+    """Greedy episodes on up to ``max_envs`` copies of the env, in parallel, each cut after ``episode_cap`` steps.
 
     Atari games run in the training pipeline (``AtariVectorEnv``), or with ``play_pipeline`` in the
     Gymnasium wrapper stack `zoo play` uses: the same frames, and the figure a user can reproduce.
     """
-    envs = make_vec_env(env_id, min(episodes, max_envs), env_kwargs, play_pipeline=play_pipeline)
+    envs = make_vec_env(env_id, min(episodes, max_envs), env_kwargs, play_pipeline=play_pipeline,
+                        episode_cap=episode_cap)
     try:
-        return run_episodes(agent, envs, episodes, seed)
+        result = run_episodes(agent, envs, episodes, seed, progress=progress)
     finally:
         envs.close()
+    return dataclasses.replace(result, capped=int((result.lengths >= episode_cap).sum()))
 
 
 def play(agent, env_id: str, env_kwargs: dict[str, Any] | None, episodes: int, seed: int, video: Path | None = None,
@@ -97,7 +112,7 @@ def play(agent, env_id: str, env_kwargs: dict[str, Any] | None, episodes: int, s
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # pygame renders off screen
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
     render_mode = "rgb_array" if video is not None else None
-    envs = gym.vector.SyncVectorEnv([lambda: make_env(env_id, env_kwargs, render_mode=render_mode)],
+    envs = gym.vector.SyncVectorEnv([lambda: make_env(env_id, env_kwargs, render_mode, EPISODE_CAP)],
                                     autoreset_mode=gym.vector.AutoresetMode.NEXT_STEP)
     frames: list[np.ndarray] | None = [] if video is not None else None
     try:

@@ -64,6 +64,20 @@ class FrameReplayBuffer(ReplayBuffer):
         batch = super().sample(batch_size, rng)
         return batch._replace(obs=self.stacks(batch.obs), next_obs=self.stacks(batch.next_obs))
 
+    def state_dict(self) -> dict[str, np.ndarray]:
+        state = super().state_dict()
+        filled = min(self.written, self.frame_capacity)
+        state.update(frames=self.frames[:filled], prev=self.prev[:filled],
+                     written=np.array([self.written], dtype=np.int64))
+        return state
+
+    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+        super().load_state_dict(state)
+        filled = len(state["frames"])
+        self.frames[:filled], self.prev[:filled] = state["frames"], state["prev"]
+        self._current[:] = -1  # the envs start new episodes
+        self.written = int(state["written"][0])
+
     @property
     def nbytes(self) -> int:
         return super().nbytes + self.frames.nbytes + self.prev.nbytes

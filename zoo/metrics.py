@@ -16,7 +16,12 @@ class MetricsLogger:
     TensorBoard tags are grouped as in CleanRL: ``charts/``, ``losses/``, ``eval/``.
     """
 
-    def __init__(self, run_dir: Path, tensorboard: bool = True, tensorboard_every: int = 1, append: bool = False) -> None:
+    def __init__(self, run_dir: Path, tensorboard: bool = True, tensorboard_every: int = 1, append: bool = False,
+                 resume_step: int | None = None) -> None:
+        """``append`` continues a resumed run's files, first dropping rows after its checkpoint (``resume_step``)."""
+        if append and resume_step is not None:
+            for name in ("metrics.csv", "evaluations.csv", "snapshots/index.csv"):
+                trim_csv(run_dir / name, resume_step)
         mode = "a" if append else "w"
         header_episodes = not (append and (run_dir / "metrics.csv").exists())
         header_evals = not (append and (run_dir / "evaluations.csv").exists())
@@ -71,10 +76,46 @@ def _fmt(value: float) -> str:
     return "" if math.isnan(value) else f"{value:.6g}"
 
 
+def _number(text: str | None) -> float:
+    return math.nan if text in ("", None) else float(text)
+
+
 def read_csv(path: Path) -> dict[str, list[float]]:
-    """Columns of a metrics CSV as float lists (empty cells become NaN)."""
-    with open(path, newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
+    """Columns of a metrics CSV as float lists (empty cells become NaN). Rows that do not parse (a line
+    garbled by hand or cut by a crash) are skipped rather than failing the curve."""
+    if not path.is_file():
+        return {}
+    with open(path, newline="", encoding="utf-8", errors="replace") as f:
+        reader = csv.DictReader(f)
+        fields = reader.fieldnames or []
+        rows = []
+        for row in reader:
+            try:
+                rows.append([_number(row.get(k)) for k in fields])
+            except (TypeError, ValueError):
+                continue
     if not rows:
         return {}
-    return {k: [float(r[k]) if r[k] != "" else math.nan for r in rows] for k in rows[0]}
+    return {k: [r[i] for r in rows] for i, k in enumerate(fields)}
+
+
+def trim_csv(path: Path, max_step: int) -> None:
+    """Keep the header and the well-formed rows whose ``step`` is at most ``max_step``: a resumed run
+    continues from its checkpoint, so rows written after it (before a kill) would be counted twice."""
+    if not path.is_file():
+        return
+    from zoo.atomic import write_text
+
+    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    if not lines:
+        return
+    width = len(lines[0].split(","))
+    kept = [lines[0]]
+    for line in lines[1:]:
+        cells = line.split(",")
+        try:
+            if len(cells) == width and float(cells[0]) <= max_step:
+                kept.append(line)
+        except ValueError:
+            continue
+    write_text(path, "\n".join(kept) + "\n")

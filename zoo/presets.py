@@ -10,6 +10,19 @@ from typing import Any
 
 DEFAULT_STEPS = 20_000
 
+# Envs the zoo has agents and presets for; any other registered Gymnasium env id may still be tried.
+KNOWN_ENVS = {
+    "toy/Trap-v0": "three-state trap (exact values known)",
+    "toy/Slippery-v0": "four-outcome slippery move (exact values known)",
+    "toy/Loop-v0": "two-state loop, truncated by a time limit",
+    "toy/Baird-v0": "Baird's counterexample; every true value is 0 (td0 learns them on-policy; "
+                    "python benchmarks/baird.py shows off-policy TD diverge)",
+    "FrozenLake-v1": "4x4 slippery lake: the best policy succeeds 0.74 of the time within 100 steps",
+    "FrozenLake8x8-v1": "8x8 slippery lake: the best policy succeeds 0.89 of the time within 200 steps",
+    "CartPole-v1": "balance a pole for 500 steps (solved: greedy mean ≥ 475)",
+    "ALE/Pong-v5": "Atari Pong from pixels, no sticky actions, DQN preprocessing (zoo.atari)",
+}
+
 PRESETS: dict[tuple[str, str], dict[str, Any]] = {
     # The exact planner needs no experience.
     **{("planner", env): {"steps": 0, "hyperparameters": {"gamma": 1.0}} for env in ("toy/Trap-v0", "toy/Slippery-v0")},

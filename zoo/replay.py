@@ -86,6 +86,26 @@ class ReplayBuffer:
         return Batch(self.obs[idx], self.action[idx], self.reward[idx], self.next_obs[idx], self.done[idx],
                      self.discount[idx])
 
+    # -- saving, for --resume -----------------------------------------------------------------------------
+    _ARRAYS = ("obs", "next_obs", "action", "reward", "done", "discount")
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """The stored transitions (the filled part). The n-step windows still open are not kept: a resumed
+        run's envs start new episodes, so those few transitions could never be completed."""
+        state = {name: getattr(self, name)[: self.size] for name in self._ARRAYS}
+        state["ring"] = np.array([self.pos, self.size], dtype=np.int64)
+        return state
+
+    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+        """Restore what ``state_dict`` gave into a buffer of the same capacity."""
+        size = int(state["ring"][1])
+        if size > self.capacity:
+            raise ValueError(f"the saved replay holds {size} transitions, more than this buffer's {self.capacity}")
+        for name in self._ARRAYS:
+            getattr(self, name)[:size] = state[name]
+        self.pos, self.size = int(state["ring"][0]), size
+        self._pending = [deque() for _ in self._pending]
+
     @property
     def nbytes(self) -> int:
         """Memory held by the arrays."""

@@ -34,22 +34,14 @@ FORMAT_VERSION = 1
 REQUIRED_FILES = ("model.safetensors", "config.json")
 
 
-def package_version() -> str:
-    """This package's installed version (from its metadata, so it cannot drift from pyproject.toml)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("value-zoo")
-    except PackageNotFoundError:  # running from a source tree that was never installed
-        return "0+unknown"
-
-
 def versions() -> dict[str, str]:
     """Versions of what produced a run, for config.json."""
     import gymnasium
     import torch
 
-    return {"zoo": package_version(), "python": platform.python_version(), "numpy": np.__version__,
+    import zoo
+
+    return {"zoo": zoo.__version__, "python": platform.python_version(), "numpy": np.__version__,
             "torch": torch.__version__, "gymnasium": gymnasium.__version__}
 
 
@@ -109,12 +101,29 @@ class RunConfig:
 
 def _check_types(kwargs: dict[str, Any], where: Path | str) -> None:
     expected = {"algo": str, "env_id": str, "seed": int, "steps": int, "hyperparameters": dict, "env_kwargs": dict}
+    words = {str: "a string", int: "a whole number", dict: "an object"}
     for name, kind in expected.items():
         if not isinstance(kwargs[name], kind) or isinstance(kwargs[name], bool):
-            raise ZooError(f"{where}: {name} should be a {kind.__name__}, not {kwargs[name]!r}. Retrain, or pull it again.")
+            raise ZooError(f"{where}: {name} should be {words[kind]}, not {str(kwargs[name])[:80]!r}. Retrain, or "
+                           "pull it again.")
     for name in ("observation", "action"):
-        if not isinstance(getattr(kwargs["spaces"], name), dict):
-            raise ZooError(f"{where}: spaces.{name} should be an object. Retrain, or pull it again.")
+        space = getattr(kwargs["spaces"], name)
+        if not isinstance(space, dict) or not _sane_space(space):
+            raise ZooError(f"{where}: spaces.{name} {str(space)[:120]} is not a space this zoo builds agents for "
+                           "(Discrete up to 10^6 states, or a Box of at most 4 dimensions up to 4096). Retrain, or "
+                           "pull it again.")
+
+
+def _sane_space(space: dict[str, Any]) -> bool:
+    """Bounds on a space read from a (possibly downloaded) config.json, so building its agent cannot exhaust memory."""
+    def whole(x: Any, high: int) -> bool:
+        return isinstance(x, int) and not isinstance(x, bool) and 1 <= x <= high
+
+    if space.get("type") == "Discrete":
+        return whole(space.get("n"), 10**6)
+    shape = space.get("shape")
+    return (isinstance(shape, list) and 1 <= len(shape) <= 4 and all(whole(d, 4096) for d in shape)
+            and space.get("dtype") in ("uint8", "float32", "float64", "int64", "int32"))
 
 
 @dataclass(frozen=True)
@@ -136,17 +145,20 @@ class Results:
     episodes_won: int | None = None
     """games won (return > 0) for two-player games such as Pong"""
     pipeline: str | None = None
+    episodes_capped: int | None = None
+    """episodes cut short by the evaluation's step cap (zoo.envs.EPISODE_CAP), if any"""
     greedy: bool = True
     date: str = field(default_factory=_now)
 
     @classmethod
-    def of(cls, returns, env_id: str, eval_seed: int, protocol: str, pipeline: str | None = None) -> "Results":
+    def of(cls, returns, env_id: str, eval_seed: int, protocol: str, pipeline: str | None = None,
+           capped: int = 0) -> "Results":
         from zoo.stats import bootstrap_ci
 
         r = np.asarray(returns, dtype=np.float64)
         return cls(mean_reward=float(r.mean()), std_reward=float(r.std()), n_episodes=int(r.size),
                    ci95=bootstrap_ci(r), env_id=env_id, eval_seed=int(eval_seed), protocol=protocol,
-                   returns=[float(x) for x in r], pipeline=pipeline,
+                   returns=[float(x) for x in r], pipeline=pipeline, episodes_capped=capped or None,
                    episodes_won=int((r > 0).sum()) if env_id.startswith("ALE/") else None)
 
     def to_json(self) -> dict[str, Any]:
@@ -170,6 +182,7 @@ class Results:
                    env_id=str(data.get("env_id", "")), eval_seed=int(data.get("eval_seed", 0)),
                    protocol=str(data.get("protocol", "not recorded")), returns=list(data.get("returns", [])),
                    episodes_won=data.get("episodes_won"), pipeline=data.get("pipeline"),
+                   episodes_capped=data.get("episodes_capped"),
                    greedy=bool(data.get("greedy", True)), date=str(data.get("date", "")))
 
     def summary(self) -> str:
@@ -180,6 +193,8 @@ class Results:
         text += f" over {self.n_episodes} episodes"
         if self.episodes_won is not None:
             text += f", {self.episodes_won} won"
+        if self.episodes_capped:
+            text += f"; {self.episodes_capped} cut short by the evaluation's step cap"
         return text
 
 
@@ -196,6 +211,22 @@ def save_model(path: Path, tensors: dict[str, Any], algo: str) -> None:
     metadata = {"format": FORMAT, "format_version": str(FORMAT_VERSION), "algo": algo}
     with atomic_path(path) as tmp:
         save_file(as_torch, str(tmp), metadata=metadata)
+        _canonical_header(tmp)
+
+
+def _canonical_header(path: Path) -> None:
+    """Rewrite a safetensors header with its keys sorted: safetensors writes the metadata in hash-map order,
+    so the same weights saved twice differed in their bytes. Same length, same offsets, same tensors."""
+    import struct
+
+    with open(path, "r+b") as f:
+        (length,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(length).decode("utf-8"))
+        text = json.dumps(header, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        if len(text) > length:  # cannot happen for the same content; keep the library's header if it does
+            return
+        f.seek(8)
+        f.write(text + b" " * (length - len(text)))
 
 
 def load_model(path: Path) -> dict[str, Any]:

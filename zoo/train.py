@@ -12,11 +12,11 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from zoo.agent import Resumable, Spaces
 from zoo.algorithms import build_agent, check_fits, get_algorithm, space_desc
-from zoo.atomic import replace_directory
+from zoo.atomic import DirectoryLock, replace_directory
 from zoo.checkpoint import load_checkpoint
 from zoo.collector import AsyncCollector, Collector, SingleEnv
 from zoo.config import build_config
@@ -87,104 +87,227 @@ def default_run_dir(algo: str, env_id: str, seed: int) -> Path:
 
 def resume_settings(run_dir: Path, steps: int | None = None, **overrides: Any) -> TrainSettings:
     """Settings that continue ``run_dir`` (its algo, env, seed, hyperparameters) up to ``steps`` in all."""
-    if not (run_dir / "checkpoint.json").is_file():
-        raise ZooError(f"{run_dir} has no checkpoint to resume from (checkpoint.json missing). "
-                       "Only deep agents write checkpoints; train again instead.")
-    config = read_json(run_dir / "config.json")
-    return TrainSettings(algo=config["algo"], env_id=config["env_id"], seed=config["seed"],
-                         steps=steps if steps is not None else config["steps"], out=run_dir,
-                         hyperparameters=config["hyperparameters"], env_kwargs=config.get("env_kwargs") or {},
-                         resume=True, **overrides)
+    from zoo.run_dir import read_config
+
+    if not run_dir.is_dir():
+        raise ZooError(f"no run directory at {run_dir} to resume")
+    if not (run_dir / "checkpoint.json").is_file() or not (run_dir / "config.json").is_file():
+        raise ZooError(f"{run_dir} has no checkpoint to resume from (checkpoint.json or config.json missing). "
+                       "Only dqn runs write checkpoints; train again instead.")
+    config = read_config(run_dir)
+    done = read_json(run_dir / "checkpoint.json").get("steps_done")
+    if not isinstance(done, int) or done < 0:
+        raise ZooError(f"{run_dir / 'checkpoint.json'} is damaged (steps_done {done!r}); train again instead")
+    total = steps if steps is not None else config.steps
+    if total < done:
+        raise ZooError(f"--steps {total:,} is below the {done:,} steps {run_dir} has already trained")
+    if total == done:
+        raise ZooError(f"{run_dir} has already trained all its {done:,} steps. Pass --steps with a larger total "
+                       f"(e.g. --steps {max(done, 1) * 2:,}) to continue it.")
+    return TrainSettings(algo=config.algo, env_id=config.env_id, seed=config.seed, steps=total, out=run_dir,
+                         hyperparameters=config.hyperparameters, env_kwargs=config.env_kwargs, resume=True, **overrides)
 
 
-def held_out_protocol(episodes: int, seed: int, env_id: str) -> str:
+def held_out_protocol(episodes: int, seed: int, env_id: str, algo: str = "") -> str:
     """How the final score is measured, in the words the model card shows."""
     pipeline = (" in the Gymnasium wrapper stack `zoo play` uses (zoo.atari.make_atari_env)"
                 if env_id.startswith("ALE/") else "")
-    return (f"greedy actions over {episodes} episodes{pipeline}, on env seeds {seed}, {seed} + 1, ... from the "
+    actions = ("the uniformly random policy whose values td0 predicts (td0 chooses no actions)" if algo == "td0"
+               else "greedy actions")
+    return (f"{actions} over {episodes} episodes{pipeline}, on env seeds {seed}, {seed} + 1, ... from the "
             "held-out `final` stream (zoo.seeds): never used to train the agent nor to choose which weights to "
             "keep (periodic evaluations use the `select` stream). Mean ± std of the episode returns; the 95% "
             "confidence interval of the mean is a percentile bootstrap.")
 
 
-def train(settings: TrainSettings) -> Path:
-    """Train, evaluate, and write a complete run directory; return its path."""
-    s = settings
+@dataclass(frozen=True)
+class _Plan:
+    """What ``train`` settled before touching any file."""
+
+    algorithm: Any
+    config: Any
+    spaces: Spaces
+    model: dict | None
+    out: Path
+    steps: int
+    eval_episodes: int
+    eval_every: int
+    periodic_episodes: int
+
+
+def is_run_directory(path: Path) -> bool:
+    """Whether ``path`` is a run directory (its config.json names a value-zoo run), finished or not."""
+    try:
+        data = read_json(path / "config.json")
+    except ZooError:
+        return False
+    return isinstance(data.get("format_version"), int) and isinstance(data.get("algo"), str)
+
+
+def _plan(s: TrainSettings) -> _Plan:
+    """Every check that can fail, before any file is written."""
     algorithm = get_algorithm(s.algo)
     chosen = preset(s.algo, s.env_id)
     steps = s.steps if s.steps is not None else chosen.get("steps", DEFAULT_STEPS)
-    if steps < 0:
-        raise ZooError(f"--steps must not be negative (got {steps})")
+    if not 0 <= steps <= MAX_STEPS:
+        raise ZooError(f"--steps must be between 0 and {MAX_STEPS:,} (got {steps:,})")
     try:
         check_run_seed(s.seed)
     except ValueError as error:
         raise ZooError(str(error)) from None
-    if s.time_limit is not None and s.time_limit <= 0:
+    if s.time_limit is not None and not 0 < s.time_limit < float("inf"):
         raise ZooError(f"--time-limit must be a positive number of minutes (got {s.time_limit})")
     config = build_config(algorithm.config_class, {**chosen.get("hyperparameters", {}), **s.hyperparameters})
     check_device(s.device)
     if s.async_acting and s.algo != "dqn":
         raise ZooError(f"--async-acting needs an agent that can act from a copy of its network (dqn), not {s.algo}")
     env = make_env(s.env_id, s.env_kwargs)
-    check_fits(algorithm, env, s.env_id)
-    spaces = Spaces(space_desc(env.observation_space), space_desc(env.action_space))
-    model = getattr(env.unwrapped, "P", None) if algorithm.needs_model else None
-    env.close()
+    try:
+        check_fits(algorithm, env, s.env_id)
+        spaces = Spaces(space_desc(env.observation_space), space_desc(env.action_space))
+        model = getattr(env.unwrapped, "P", None) if algorithm.needs_model else None
+    finally:
+        env.close()
     out = Path(s.out) if s.out is not None else default_run_dir(s.algo, s.env_id, s.seed)
-    if out.exists() and not (s.force or s.resume):
-        raise ZooError(f"{out} already exists. Pass --force to replace it, --resume to continue it, "
-                       "or --out to choose another directory.")
+    _check_out(out, s)
     eval_episodes = s.eval_episodes if s.eval_episodes is not None else chosen.get(
         "eval_episodes", 1000 if algorithm.tabular else 100)
-    if eval_episodes < 1:
-        raise ZooError(f"--eval-episodes must be at least 1 (got {eval_episodes})")
+    if not 1 <= eval_episodes <= MAX_EPISODES:
+        raise ZooError(f"--eval-episodes must be between 1 and {MAX_EPISODES:,} (got {eval_episodes})")
     eval_every = s.eval_every if s.eval_every is not None else chosen.get("eval_every", max(steps // 10, 1))
+    if eval_every < 0 or s.snapshot_every < 0:
+        raise ZooError("--eval-every and --snapshot-every must not be negative")
     periodic = s.periodic_eval_episodes or min(eval_episodes, 100 if algorithm.tabular else 10)
-    agent = build_agent(algorithm, config, spaces, seed=s.seed, device=s.device, model=model)
+    return _Plan(algorithm, config, spaces, model, out, steps, eval_episodes, eval_every, periodic)
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = out.with_name(f".{out.name}.tmp-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
-    resumed: dict[str, Any] = {}
+
+MAX_STEPS = 10**11
+MAX_EPISODES = 1_000_000
+
+
+def _check_out(out: Path, s: TrainSettings) -> None:
+    """``--out`` must be a new path, or (with --force) a run directory, or (with --resume) a resumable run."""
+    if out.resolve() in (Path.cwd().resolve(), Path.home().resolve(), Path("/")):
+        raise ZooError(f"--out {out} is a folder of yours, not a run directory: give a new path such as runs/my-run")
     if s.resume:
-        shutil.copytree(out, staging)
-        resumed = load_checkpoint(staging, agent)
+        return
+    if out.exists() and not out.is_dir():
+        raise ZooError(f"--out {out} is a file; give a new path for the run directory")
+    if out.exists() and any(out.iterdir()):
+        if not s.force:
+            raise ZooError(f"{out} already exists. Pass --force to replace it, --resume to continue it, "
+                           "or --out to choose another directory.")
+        if not is_run_directory(out):
+            raise ZooError(f"{out} is not a run directory (no value-zoo config.json): --force only replaces runs. "
+                           "Choose another --out, or move its files away first.")
+    parent = out.parent
+    while not parent.exists():
+        parent = parent.parent
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ZooError(f"cannot create {out}: {parent} is not writable. Choose another --out.")
+
+
+def train(settings: TrainSettings, on_evaluation: Callable[[int, float], None] | None = None) -> Path:
+    """Train, evaluate, and write a complete run directory; return its path. ``on_evaluation(step, mean)``
+    hears every periodic evaluation (``zoo tune`` reports them to Optuna, and prunes by raising).
+
+    A new run trains in place at ``--out``: after a kill or Ctrl-C it holds config.json and a checkpoint,
+    so ``--resume`` continues it. Replacing a run (``--force``) trains beside it in ``OUT.new`` and swaps
+    the two only when the new one is complete. A resumed run continues in place. A lock refuses a second
+    training into the same ``--out``.
+    """
+    s = settings
+    plan = _plan(s)
+    out = plan.out
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ZooError(f"cannot create {out.parent}: {error.strerror}. Choose another --out.") from None
+    existed = out.exists()
+    lock = DirectoryLock(out)
+    try:
+        locked = lock.acquire()
+    except OSError as error:
+        raise ZooError(f"cannot create {out}: {error.strerror}. Choose another --out.") from None
+    if not locked:
+        raise ZooError(f"{out} is being written by another `zoo train` right now; wait for it, or choose another --out")
+    try:
+        return _train(s, plan, on_evaluation)
+    except BaseException:
+        if not existed and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()  # failed before writing anything: leave no empty folder behind
+        raise
+    finally:
+        lock.release()
+
+
+def _train(s: TrainSettings, plan: _Plan, on_evaluation: Callable[[int, float], None] | None) -> Path:
+    out, algorithm, config = plan.out, plan.algorithm, plan.config
+    if s.resume:
+        work = out
+    elif out.exists() and any(out.iterdir()):
+        work = out.with_name(out.name + ".new")  # the old run stays whole until the new one is complete
+        if work.exists():
+            if any(work.iterdir()) and not is_run_directory(work):
+                raise ZooError(f"{work} exists and is not a run directory; move it away to replace {out}")
+            shutil.rmtree(work)  # what a killed earlier --force left
     else:
-        staging.mkdir()
-    earlier = read_json(out / "config.json").get("command") if s.resume and (out / "config.json").exists() else None
+        work = out
+    work.mkdir(exist_ok=True)
+    agent = build_agent(algorithm, config, plan.spaces, seed=s.seed, device=s.device, model=plan.model)
+    resumed: dict[str, Any] = load_checkpoint(work, agent) if s.resume else {}
+    earlier = read_json(out / "config.json").get("command") if s.resume else None
     commands = [c for c in (earlier, s.command) if c]  # a resumed run lists every session's command, in order
-    run_config = RunConfig(algo=s.algo, env_id=s.env_id, seed=s.seed, steps=steps, spaces=spaces,
+    run_config = RunConfig(algo=s.algo, env_id=s.env_id, seed=s.seed, steps=plan.steps, spaces=plan.spaces,
                            hyperparameters=dataclasses.asdict(config), env_kwargs=s.env_kwargs,
                            preprocessing=_preprocessing(s.env_id), command="\n".join(commands) or None)
+    write_config(work, run_config)  # from now on the directory describes its run, and a checkpoint resumes it
+    sessions = resumed.get("sessions", 0) + 1 if s.resume else 1
+    logger = MetricsLogger(work, tensorboard=s.tensorboard, tensorboard_every=plan.steps // 2000, append=s.resume,
+                           resume_step=agent.steps_done if s.resume else None)
     try:
-        logger = MetricsLogger(staging, tensorboard=s.tensorboard, tensorboard_every=steps // 2000, append=s.resume)
-        collector = _collector(s, algorithm.tabular, agent, config)
-        trainer = Trainer(agent, collector, staging,
-                          Schedule(steps, eval_every, s.time_limit * 60 if s.time_limit else None,
+        # a resumed session's envs start new episodes on new seeds (the old envs' states were not saved)
+        collector = _collector(s, algorithm.tabular, agent, config, _env_seed(s.seed, sessions - 1))
+        trainer = Trainer(agent, collector, work,
+                          Schedule(plan.steps, plan.eval_every, s.time_limit * 60 if s.time_limit else None,
                                    keep_best=not algorithm.tabular, snapshot_every=s.snapshot_every),
-                          lambda a, k: evaluate(a, s.env_id, s.env_kwargs, periodic, stream_seed("select", s.seed, k)),
-                          logger, s.algo, resumed=resumed, progress=s.progress)
+                          lambda a, k: evaluate(a, s.env_id, s.env_kwargs, plan.periodic_episodes,
+                                                stream_seed("select", s.seed, k)),
+                          logger, s.algo, resumed={**resumed, "sessions": sessions}, progress=s.progress,
+                          on_evaluation=on_evaluation)
         try:
             trainer.run()
         finally:
             collector.close()
-            logger.close()
+    finally:
+        logger.close()
+    kept = f" (the run in {out} is untouched)" if work != out else ""
+    try:
         if trainer.timed_out:
             run_config = dataclasses.replace(run_config, stopped_by_time_limit={"minutes": s.time_limit,
                                                                                 "at_step": agent.steps_done})
-        write_config(staging, run_config)
-        if trainer.stop_requested:
-            replace_directory(staging, out)
-            if not isinstance(agent, Resumable):
-                raise Interrupted(f"interrupted at step {agent.steps_done:,}; what it learned so far is in {out}. "
-                                  f"{s.algo} runs cannot resume: train again to finish.")
-            raise Interrupted(f"interrupted at step {agent.steps_done:,}; checkpoint saved in {out}. "
-                              f"Continue with: zoo train --resume {out}")
-        _finish_run_dir(staging, run_config, eval_episodes, s.device, s.video)
-        replace_directory(staging, out)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        write_config(work, run_config)
+        if not trainer.stop_requested:
+            _finish_run_dir(work, run_config, plan.eval_episodes, s.device, s.video)
+    except KeyboardInterrupt:
+        raise Interrupted(f"interrupted while writing the final evaluation: the trained weights are in {work}{kept}. "
+                          f"Finish it with: zoo eval {work} --write") from None
+    if trainer.stop_requested:
+        if not isinstance(agent, Resumable):
+            raise Interrupted(f"interrupted at step {agent.steps_done:,}; what it learned so far is in {work}{kept}. "
+                              f"{s.algo} runs cannot resume: train again to finish.")
+        raise Interrupted(f"interrupted at step {agent.steps_done:,}; checkpoint saved in {work}{kept}. "
+                          f"Continue with: zoo train --resume {work}")
+    if work != out:
+        replace_directory(work, out)
     return out
+
+
+def _env_seed(seed: int, session: int) -> int:
+    """The training envs' seed in a run's ``session``-th session (0: the first), inside the train band."""
+    from zoo.seeds import MAX_SEED, SPAN
+
+    return (seed + session * SPAN) % MAX_SEED
 
 
 def _preprocessing(env_id: str) -> dict[str, Any] | None:
@@ -195,14 +318,14 @@ def _preprocessing(env_id: str) -> dict[str, Any] | None:
     return None
 
 
-def _collector(s: TrainSettings, tabular: bool, agent, config):
+def _collector(s: TrainSettings, tabular: bool, agent, config, seed: int):
     """One env for a tabular agent; ``num_envs`` in a vector env for a deep one; optionally acting in a thread."""
     if tabular:
-        return Collector(SingleEnv(make_env(s.env_id, s.env_kwargs)), lambda obs: agent.act(obs, explore=True), s.seed)
+        return Collector(SingleEnv(make_env(s.env_id, s.env_kwargs)), lambda obs: agent.act(obs, explore=True), seed)
     envs = make_vec_env(s.env_id, config.num_envs, s.env_kwargs)
     if s.async_acting:
-        return AsyncCollector(envs, agent.make_actor(), s.seed)
-    return Collector(envs, lambda obs: agent.act(obs, explore=True), s.seed)
+        return AsyncCollector(envs, agent.make_actor(), seed)
+    return Collector(envs, lambda obs: agent.act(obs, explore=True), seed)
 
 
 def _finish_run_dir(run_dir: Path, config: RunConfig, episodes: int, device: str, video: bool) -> None:
@@ -210,11 +333,12 @@ def _finish_run_dir(run_dir: Path, config: RunConfig, episodes: int, device: str
     agent, _ = load_run(run_dir, device=device)  # the kept weights, as a user will load them
     seed = stream_seed("final", config.seed)
     # through the pipeline `zoo play` uses, so a user can reproduce the figure by watching
-    returns = evaluate(agent, config.env_id, config.env_kwargs, episodes, seed, play_pipeline=True).returns
+    result = evaluate(agent, config.env_id, config.env_kwargs, episodes, seed, play_pipeline=True, progress=None)
     pipeline = "Gymnasium wrappers of zoo.atari.make_atari_env, as `zoo play` uses" if config.env_id.startswith(
         "ALE/") else None
-    write_results(run_dir, Results.of(returns, config.env_id, seed, held_out_protocol(episodes, seed, config.env_id),
-                                      pipeline=pipeline))
+    write_results(run_dir, Results.of(result.returns, config.env_id, seed,
+                                      held_out_protocol(episodes, seed, config.env_id, config.algo), pipeline,
+                                      result.capped))
     plot_learning_curve(run_dir, f"{config.algo} on {config.env_id} (seed {config.seed})")
     if video:
         play(agent, config.env_id, config.env_kwargs, 1, stream_seed("video", config.seed), video=run_dir / "replay.mp4")

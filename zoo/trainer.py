@@ -62,7 +62,9 @@ class Trainer:
 
     def __init__(self, agent: Agent, collector, run_dir: Path, schedule: Schedule,
                  evaluate: Callable[[Agent, int], Episodes], logger: MetricsLogger, algo: str,
-                 resumed: dict[str, Any] | None = None, progress: bool | None = None) -> None:
+                 resumed: dict[str, Any] | None = None, progress: bool | None = None,
+                 on_evaluation: Callable[[int, float], None] | None = None) -> None:
+        """``on_evaluation(step, mean)`` hears each periodic evaluation (a tuner prunes with it by raising)."""
         resumed = resumed or {}
         self.agent, self.collector, self.run_dir = agent, collector, run_dir
         self.schedule, self._evaluate, self.logger, self.algo = schedule, evaluate, logger, algo
@@ -70,10 +72,12 @@ class Trainer:
         self.best = resumed.get("best_eval", -float("inf"))
         self.episodes = resumed.get("episodes", 0)
         self.evaluations = resumed.get("evaluations", 0)
+        self.sessions = resumed.get("sessions", 1)
         self.stop_requested = False
         self.timed_out = False
         self.last_eval_step = -1
         self._progress = progress
+        self._on_evaluation = on_evaluation
         self._session_steps = agent.steps_done
         self._session_train_s = self.clock.training()
 
@@ -84,40 +88,39 @@ class Trainer:
         every, snap = s.eval_every, s.snapshot_every
         next_eval = (agent.steps_done // every + 1) * every if every else 0
         next_snapshot = (agent.steps_done // snap + 1) * snap if snap else 0
-        bar = tqdm(total=s.total_steps, initial=agent.steps_done, unit="step", desc=self.algo, mininterval=0.5,
-                   smoothing=0.05, disable=(not self._progress) if self._progress is not None else None)
+        bar = _ProgressBar(self, self._progress)
         refresh = getattr(self.collector, "refresh", None)
         previous = _catch_ctrl_c(self)
         try:
-            steps = () if self._should_stop() else self.collector
-            for step in steps:
-                agent.observe(step)
-                if refresh is not None:
-                    refresh()
-                if step.episodes:
-                    for episode in step.episodes:
-                        self._log_episode(episode.ret, episode.length)
-                    bar.set_postfix(ret=f"{step.episodes[-1].ret:.3g}", best=f"{self.best:.3g}", refresh=False)
-                bar.update(agent.steps_done - bar.n)
-                if next_snapshot and agent.steps_done >= next_snapshot:
-                    next_snapshot += snap
-                    self.snapshot()
-                if next_eval and agent.steps_done >= next_eval:
-                    next_eval += every
-                    self.evaluate()
-                if self._should_stop():
-                    break
+            try:
+                steps = () if self._should_stop() else self.collector
+                for step in steps:
+                    agent.observe(step)
+                    if refresh is not None:
+                        refresh()
+                    if step.episodes:
+                        for episode in step.episodes:
+                            self._log_episode(episode.ret, episode.length)
+                        bar.set_postfix(ret=f"{step.episodes[-1].ret:.3g}", best=f"{self.best:.3g}", refresh=False)
+                    bar.show(agent.steps_done, self.clock.training())
+                    if next_snapshot and agent.steps_done >= next_snapshot:
+                        next_snapshot += snap
+                        self.snapshot()
+                    if next_eval and agent.steps_done >= next_eval:
+                        next_eval += every
+                        self.evaluate()
+                    if self._should_stop():
+                        break
+            finally:
+                bar.close()
+            agent.sync()
+            if not self.stop_requested and s.keep_best and self.last_eval_step != agent.steps_done:
+                self.evaluate()  # the final weights compete with the best so far
+            if not s.keep_best or not (self.run_dir / "model.safetensors").exists():
+                save_model(self.run_dir / "model.safetensors", agent.state_dict(), self.algo)
+            self.checkpoint(with_replay=True)  # stopped, timed out or done: --resume goes on from the same memory
         finally:
-            bar.close()
             _restore_ctrl_c(previous)
-        agent.sync()
-        finished = not self.stop_requested
-        if finished and s.keep_best and self.last_eval_step != agent.steps_done:
-            self.evaluate()  # the final weights compete with the best so far
-        if not s.keep_best or not (self.run_dir / "model.safetensors").exists():
-            save_model(self.run_dir / "model.safetensors", agent.state_dict(), self.algo)
-        if self.stop_requested:
-            self.checkpoint()
 
     def _should_stop(self) -> bool:
         if self.stop_requested:
@@ -156,6 +159,8 @@ class Trainer:
             save_model(self.run_dir / "model.safetensors", agent.state_dict(), self.algo)
         self.clock.eval_s += time.perf_counter() - started
         self.checkpoint()
+        if self._on_evaluation is not None:
+            self._on_evaluation(agent.steps_done, mean)
         return mean
 
     def snapshot(self) -> None:
@@ -173,29 +178,75 @@ class Trainer:
             f.write(f"{step},{self.clock.training():.3f},{self.clock.wall():.3f}\n")
         self.clock.eval_s += time.perf_counter() - started  # bookkeeping, not training
 
-    def checkpoint(self) -> None:
+    def checkpoint(self, with_replay: bool = False) -> None:
         """Write what ``--resume`` needs (agents that can resume only)."""
         if isinstance(self.agent, Resumable):
             save_checkpoint(self.run_dir, self.agent, {
                 "best_eval": self.best, "episodes": self.episodes, "evaluations": self.evaluations,
-                "train_s": self.clock.training(), "eval_s": self.clock.eval_s})
+                "sessions": self.sessions,
+                "train_s": self.clock.training(), "eval_s": self.clock.eval_s}, with_replay=with_replay)
 
 
-def _catch_ctrl_c(trainer: Trainer):
-    """First Ctrl-C: stop after this step (and save a checkpoint). Second: stop at once."""
+class _ProgressBar:
+    """Steps done out of the run's steps; with a time limit, minutes of training out of the limit (the
+    limit ends the run first, and an ETA from the steps would be hours off)."""
+
+    def __init__(self, trainer: Trainer, progress: bool | None) -> None:
+        s, steps = trainer.schedule, trainer.agent.steps_done
+        self.by_time = s.time_limit_s is not None
+        disable = (not progress) if progress is not None else None
+        if self.by_time:
+            self.bar = tqdm(total=round(s.time_limit_s / 60, 1), initial=round(trainer.clock.training() / 60, 1),
+                            unit="min", desc=trainer.algo, mininterval=1.0, disable=disable,
+                            bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:.1f} min of training "
+                                       "[{elapsed}<{remaining}{postfix}]")
+        else:
+            self.bar = tqdm(total=s.total_steps, initial=steps, unit="step", desc=trainer.algo, mininterval=0.5,
+                            smoothing=0.05, disable=disable)
+        self.disable = self.bar.disable
+        self._steps = steps
+
+    def show(self, steps: int, train_s: float) -> None:
+        if self.disable:
+            return
+        if self.by_time:
+            self._steps = steps
+            self.bar.update(round(min(train_s / 60, self.bar.total) - self.bar.n, 3))
+        else:
+            self.bar.update(steps - self.bar.n)
+
+    def set_postfix(self, **values) -> None:
+        if self.by_time:
+            values = {"steps": f"{self._steps:,}", **values}
+        self.bar.set_postfix(**values)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _catch_ctrl_c(trainer: Trainer) -> dict:
+    """First Ctrl-C (or SIGTERM, as `timeout` and job schedulers send): stop after this step and save a
+    checkpoint. A second one: stop at once."""
 
     def handler(signum, frame):
         if trainer.stop_requested:
             raise KeyboardInterrupt
         trainer.stop_requested = True
-        print("\nzoo: stopping after this step and saving a checkpoint (Ctrl-C again to abort)", flush=True)
+        name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+        print(f"\nzoo: {name}: stopping after this step and saving a checkpoint (again to abort)", flush=True)
 
+    previous = {}
     try:
-        return signal.signal(signal.SIGINT, handler)
+        for sig in STOP_SIGNALS:
+            previous[sig] = signal.signal(sig, handler)
     except ValueError:
-        return None  # not the main thread: leave Ctrl-C alone
+        pass  # not the main thread: leave the signals alone
+    return previous
 
 
-def _restore_ctrl_c(previous) -> None:
-    if previous is not None:
-        signal.signal(signal.SIGINT, previous)
+def _restore_ctrl_c(previous: dict) -> None:
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)

@@ -280,7 +280,7 @@ class DQNAgent:
         for i, state in optim["state"].items():
             for name, value in state.items():
                 tensors[f"optim.{i}.{name}"] = value.detach().cpu().contiguous().reshape(value.shape)
-        meta = {"steps_done": self.steps_done, "updates_done": self.updates_done,
+        meta = {"steps_done": self.steps_done, "updates_done": self.updates_done, "vector_steps": self._vector_steps,
                 "param_groups": optim["param_groups"], "rng": self.rng.bit_generator.state,
                 "optim_state_keys": {str(i): sorted(s) for i, s in optim["state"].items()}}
         tensors["torch_rng"] = torch.get_rng_state()
@@ -295,8 +295,19 @@ class DQNAgent:
         self.steps_done, self.updates_done = meta["steps_done"], meta["updates_done"]
         self.rng.bit_generator.state = meta["rng"]
         torch.set_rng_state(tensors["torch_rng"])
-        # the replay starts empty after a resume: refill it as at the start before learning from it again
+        self._vector_steps = meta.get("vector_steps", 0)
+        # without a saved replay (the run was killed), refill it as at the start before learning from it again
         self._learn_from = self.steps_done + min(self.config.learning_starts, self.config.buffer_size)
+
+    def replay_state(self) -> dict[str, np.ndarray] | None:
+        """The replay buffer's transitions, for a resume that learns from the same memory."""
+        return self.buffer.state_dict() if self.buffer is not None else None
+
+    def load_replay_state(self, state: dict[str, np.ndarray]) -> None:
+        num_envs = self.config.num_envs
+        self.buffer = self.make_buffer(num_envs)
+        self.buffer.load_state_dict(state)
+        self._learn_from = self.config.learning_starts  # a full memory: learn as if never interrupted
 
 
 class DQNActor:

@@ -1,0 +1,153 @@
+"""zoo tune and zoo bench on Optuna: SQLite by default, a real PostgreSQL server for many machines; workers
+share one study without running a trial twice, a killed worker's trial is failed and retried, and the
+bench reports IQM and mean with bootstrap intervals."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import optuna  # noqa: F401  (for the warning filter below)
+import pytest
+
+from tests.postgres import ThrowawayPostgres, server_binaries
+from zoo.cli import main
+
+CLI = [sys.executable, "-m", "zoo.cli"]
+TINY = ["--steps", "400", "--eval-every", "200", "--eval-episodes", "20"]
+FAST_HEARTBEAT = {"ZOO_TUNE_HEARTBEAT_S": "1", "ZOO_TUNE_GRACE_S": "3"}
+
+
+def study_trials(storage: str, name: str):
+    import optuna
+
+    try:
+        return optuna.load_study(study_name=name, storage=storage).get_trials(deepcopy=False)
+    except KeyError:  # not created yet
+        return []
+
+
+def start(args, cwd, **env):
+    return subprocess.Popen([*CLI, *map(str, args)], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, **FAST_HEARTBEAT, **env})
+
+
+def test_tune_with_two_local_workers_on_the_default_sqlite_file(tmp_path):
+    done = subprocess.run([*CLI, "tune", "q-learning", "toy/Trap-v0", "--trials", "6", "--jobs", "2", *TINY],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    storage = f"sqlite:///{tmp_path / 'runs' / 'optuna.db'}"
+    trials = study_trials(storage, "tune-q-learning-toy-Trap-v0")
+    finished = [t for t in trials if t.state.name in ("COMPLETE", "PRUNED")]
+    assert 6 <= len(finished) <= 7 and not [t for t in trials if t.state.name == "RUNNING"]
+    assert len({t.user_attrs["run_dir"] for t in trials}) == len(trials)  # no trial ran twice
+    assert len({t.user_attrs["worker"] for t in trials}) == 2  # both workers took trials
+    best = json.loads((tmp_path / "runs" / "tune-q-learning-toy-Trap-v0" / "best.json").read_text())
+    assert best["value"] == max(t.value for t in trials if t.state.name == "COMPLETE")
+    for t in finished:
+        assert (Path(t.user_attrs["run_dir"]) / "config.json").is_file()  # every trial is a normal run directory
+    again = subprocess.run([*CLI, "train", "q-learning", "toy/Trap-v0", "--hyperparams",
+                            "runs/tune-q-learning-toy-Trap-v0/best.json", "--out", "again", "--no-video"],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    config = json.loads((tmp_path / "again" / "config.json").read_text())
+    assert all(config["hyperparameters"][k] == v for k, v in best["hyperparameters"].items())
+
+
+@pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
+@pytest.mark.skipif(server_binaries() is None, reason="no PostgreSQL server binaries (Debian's postgresql package)")
+def test_two_machines_share_a_postgresql_study_and_a_killed_workers_trial_is_retried(tmp_path):
+    with ThrowawayPostgres() as url:
+        args = ["tune", "q-learning", "toy/Trap-v0", "--storage", url, "--study", "shared", "--trials", "6",
+                "--steps", "30000", "--eval-every", "10000", "--eval-episodes", "10"]
+        machines = [tmp_path / "a", tmp_path / "b"]
+        for folder in machines:
+            folder.mkdir()
+        a = start(args, machines[0])
+        b = start(args, machines[1])
+        # kill machine a's worker in the middle of a trial: its trial stays RUNNING until its heartbeat stops
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            running = [t for t in study_trials(url, "shared") if t.state.name == "RUNNING"
+                       and t.user_attrs.get("worker", "").endswith(f":{a.pid}")]
+            if running:
+                break
+            time.sleep(0.2)
+        assert running, "machine a never started a trial"
+        killed = running[0].number
+        a.kill()
+        a.communicate(timeout=30)
+        out, err = b.communicate(timeout=600)
+        assert b.returncode == 0, err
+        trials = study_trials(url, "shared")
+        by_number = {t.number: t for t in trials}
+        assert by_number[killed].state.name == "FAIL"  # not RUNNING forever
+        from optuna.storages import RetryHeartbeatStaleTrialCallback
+
+        retries = [t for t in trials if RetryHeartbeatStaleTrialCallback.retried_trial_number(t) == killed]
+        assert retries and retries[0].params == by_number[killed].params  # queued again with the same parameters
+        finished = [t for t in trials if t.state.name in ("COMPLETE", "PRUNED")]
+        assert len(finished) >= 6 and not [t for t in trials if t.state.name == "RUNNING"]
+        assert len({t.user_attrs["run_dir"] for t in finished}) == len(finished)
+        assert {t.user_attrs["worker"].split(":")[1] for t in trials} == {str(a.pid), str(b.pid)}
+        assert "best: trial" in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["tune", "dqn", "Pendulum-v1"], "dqn needs discrete actions"),
+    (["tune", "dqn", "CartPole-v1", "--trials", "0"], "--trials must be between 1"),
+    (["tune", "td0", "CartPole-v1"], "no search space for td0"),
+    (["tune", "dqn", "CartPole-v1", "--storage", "postgresql://me:secret@127.0.0.1:9/zoo"], "cannot open the study"),
+    (["tune", "dqn", "CartPole-v1", "--storage", "mysql+nodriver://x@y/z"], "cannot open the study"),
+    (["tune", "dqn", "CartPole-v1", "--storage", "runs/optuna.db"], "is not a database URL"),
+    (["bench", "dqn", "CartPole-v1", "--seeds", "0"], "--seeds must be between 1"),
+])
+def test_bad_study_arguments_are_clear_errors(argv, message, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    started = time.perf_counter()
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and "secret" not in err, err
+    assert time.perf_counter() - started < 20
+    assert not (tmp_path / "runs").exists() or not list((tmp_path / "runs").rglob("trial-*"))
+
+
+def test_a_study_made_for_another_algorithm_is_refused_and_left_intact(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["tune", "q-learning", "toy/Trap-v0", "--trials", "1", "--study", "mine", *TINY]) == 0
+    capsys.readouterr()
+    assert main(["tune", "q-iteration", "toy/Trap-v0", "--trials", "1", "--study", "mine", *TINY]) == 2
+    assert "study 'mine' exists for tune q-learning on toy/Trap-v0" in capsys.readouterr().err
+    trials = study_trials(f"sqlite:///{tmp_path / 'runs' / 'optuna.db'}", "mine")
+    assert len(trials) == 1 and trials[0].state.name == "COMPLETE"
+    assert main(["tune", "q-learning", "toy/Trap-v0", "--trials", "2", "--study", "mine", *TINY]) == 0  # joins
+
+
+def test_bench_reports_iqm_and_mean_with_intervals_over_distinct_seeds(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["bench", "q-learning", "toy/Slippery-v0", "--seeds", "5", "--steps", "300", "--eval-episodes",
+                 "50"]) == 0
+    summary = json.loads((tmp_path / "runs" / "bench-q-learning-toy-Slippery-v0" / "summary.json").read_text())
+    assert summary["seeds"] == [0, 1, 2, 3, 4] and len(summary["scores"]) == 5
+    scores = np.array(summary["scores"])
+    assert summary["mean"] == pytest.approx(scores.mean())
+    assert summary["iqm"] == pytest.approx(np.sort(scores)[1:4].mean())  # 5 seeds: the middle three
+    for key in ("iqm", "mean"):
+        low, high = summary[f"{key}_ci95"]
+        assert low <= summary[key] <= high and scores.min() <= low and high <= scores.max()
+    assert (tmp_path / "runs" / "bench-q-learning-toy-Slippery-v0" / "scores.png").read_bytes()[:4] == b"\x89PNG"
+    assert "IQM" in capsys.readouterr().out
+
+
+def test_iqm_and_bootstrap_by_hand():
+    from zoo.stats import bootstrap_ci, iqm
+
+    assert iqm(np.array([1.0, 2.0, 3.0, 4.0, 100.0, -50.0, 5.0, 6.0])) == pytest.approx((2 + 3 + 4 + 5) / 4)
+    assert bootstrap_ci([3.0]) == (3.0, 3.0)
+    low, high = bootstrap_ci(np.r_[np.zeros(50), np.ones(50)], seed=1)
+    # the mean of 100 fair coin flips: 0.5 ± 1.96 · 0.05
+    assert low == pytest.approx(0.4, abs=0.02) and high == pytest.approx(0.6, abs=0.02)

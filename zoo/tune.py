@@ -1,0 +1,376 @@
+"""Hyperparameter search (`zoo tune`) and multi-seed benchmarks (`zoo bench`) on Optuna.
+
+Both keep their state in an Optuna study: an SQLite file in the runs folder by default (nothing to
+start), or any database URL Optuna accepts (``postgresql://...``), in which case every machine that
+runs the same command with the same ``--study`` works on the same study. Every trial is a normal run
+directory under ``runs/<study>/``.
+
+- tune: TPE samples from the algorithm's search space (ranges after RL Zoo's ``hyperparams_opt.py``);
+  the trainer's periodic greedy evaluations are reported to Optuna, whose median pruner stops trials
+  that lag. The best trial's hyperparameters are written in the preset format (``best.json``), which
+  ``zoo train ALGO ENV --hyperparams best.json`` takes.
+- bench: N seeds of one configuration as N trials (so several workers, on one or many machines, share
+  them); the report gives what one seed cannot: the interquartile mean and the mean with 95% stratified
+  bootstrap confidence intervals (Agarwal et al. 2021), the per-seed scores and a picture.
+
+A worker that dies (kill, power loss) leaves its trial RUNNING only until its heartbeat goes stale:
+the next worker marks it FAIL and Optuna's RetryHeartbeatStaleTrialCallback queues it again. Ctrl-C marks the
+running trial FAIL at once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from zoo.errors import ZooError
+
+HEARTBEAT_S = int(os.environ.get("ZOO_TUNE_HEARTBEAT_S", "5"))
+GRACE_S = int(os.environ.get("ZOO_TUNE_GRACE_S", "20"))
+"""A worker's trial is declared dead GRACE_S seconds after its last heartbeat (tests shorten both)."""
+TUNE_SEED_BASE = 100_000
+"""Tuning trials train on seeds 100000 + trial number, so a later bench (seeds 0, 1, ...) never repeats one."""
+
+
+# -- search spaces ------------------------------------------------------------------------------------------
+
+
+def dqn_space(trial) -> dict[str, Any]:
+    """RL Zoo's DQN ranges, in this zoo's DQN config."""
+    return {
+        "learning_rate": trial.suggest_float("learning_rate", 1e-5, 1e-2, log=True),
+        "batch_size": trial.suggest_categorical("batch_size", [32, 64, 128, 256]),
+        "buffer_size": trial.suggest_categorical("buffer_size", [10_000, 50_000, 100_000]),
+        "gamma": trial.suggest_categorical("gamma", [0.95, 0.98, 0.99, 0.995]),
+        "epsilon_final": trial.suggest_float("epsilon_final", 0.0, 0.2),
+        "epsilon_decay_steps": trial.suggest_categorical("epsilon_decay_steps", [2_000, 5_000, 10_000, 20_000]),
+        "target_update_interval": trial.suggest_categorical("target_update_interval", [1, 10, 100, 1_000]),
+        "learning_starts": trial.suggest_categorical("learning_starts", [0, 1_000, 5_000]),
+        "train_freq": trial.suggest_categorical("train_freq", [1, 4, 8, 16, 32]),
+        "gradient_steps": trial.suggest_categorical("gradient_steps", [1, 4, 8, 16, 32]),
+        "hidden": trial.suggest_categorical("hidden", ["64", "64,64", "128,128", "256,256"]),
+        "n_step": trial.suggest_categorical("n_step", [1, 3, 5]),
+    }
+
+
+def q_learning_space(trial) -> dict[str, Any]:
+    return {
+        "gamma": trial.suggest_categorical("gamma", [0.9, 0.95, 0.99, 0.995]),
+        "alpha": trial.suggest_float("alpha", 0.01, 1.0, log=True),
+        "alpha_final": trial.suggest_float("alpha_final", 0.001, 0.1, log=True),
+        "epsilon_final": trial.suggest_float("epsilon_final", 0.0, 0.3),
+        "epsilon_decay_steps": trial.suggest_categorical("epsilon_decay_steps", [1_000, 10_000, 50_000, 100_000]),
+    }
+
+
+def reinforce_space(trial) -> dict[str, Any]:
+    return {
+        "learning_rate": trial.suggest_float("learning_rate", 1e-4, 3e-2, log=True),
+        "gamma": trial.suggest_categorical("gamma", [0.95, 0.98, 0.99, 0.995]),
+        "hidden": trial.suggest_categorical("hidden", ["32", "64", "64,64", "128"]),
+        "num_envs": trial.suggest_categorical("num_envs", [4, 8, 16]),
+        "entropy_coef": trial.suggest_float("entropy_coef", 1e-5, 0.05, log=True),
+    }
+
+
+def learned_model_space(trial) -> dict[str, Any]:
+    return {
+        "gamma": trial.suggest_categorical("gamma", [0.9, 0.95, 0.99, 0.995]),
+        "plan_every": trial.suggest_categorical("plan_every", [10, 100, 1_000]),
+        "epsilon_final": trial.suggest_float("epsilon_final", 0.0, 1.0),
+    }
+
+
+SEARCH_SPACES: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "dqn": dqn_space, "q-learning": q_learning_space, "reinforce": reinforce_space,
+    "value-iteration": learned_model_space, "q-iteration": learned_model_space,
+}
+
+
+# -- storage and study --------------------------------------------------------------------------------------
+
+
+def default_storage(runs: Path = Path("runs")) -> str:
+    """The embedded default: an SQLite file in the runs folder."""
+    return f"sqlite:///{(runs / 'optuna.db').resolve()}"
+
+
+def shown(url: str) -> str:
+    """A storage URL fit to print: its password, if any, masked."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - not a URL at all: say nothing of it beyond its scheme
+        return url.split("://")[0] + "://..." if "://" in url else "(not a URL)"
+
+
+def open_storage(url: str):
+    """Optuna's RDB storage with heartbeats, so that a dead worker's trial is failed and retried."""
+    import optuna
+    from optuna.storages import RetryHeartbeatStaleTrialCallback
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    if "://" not in url:
+        raise ZooError(f"--storage {url!r} is not a database URL: use sqlite:///path/to/file.db or "
+                       "postgresql://user:password@host:5432/database")
+    if url.startswith("sqlite:///"):
+        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    import warnings
+
+    try:
+        with warnings.catch_warnings():  # heartbeats are "experimental" in Optuna's words; they are what we need
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            return optuna.storages.RDBStorage(
+                url, heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S,
+                heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=3),
+                engine_kwargs={"pool_pre_ping": True, **({"connect_args": {"connect_timeout": 5}}
+                                                          if url.startswith("postgresql") else {})})
+    except Exception as error:  # noqa: BLE001 - sqlalchemy and drivers raise many kinds
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ZooError(f"cannot open the study storage {shown(url)}: {first[:300]}. Check the URL (host, port, "
+                       "user, password, database) and that the server runs; without --storage the study lives "
+                       "in runs/optuna.db.") from None
+
+
+@dataclass(frozen=True)
+class StudySpec:
+    """What a study is for: checked by every worker that joins it."""
+
+    kind: str
+    """tune or bench"""
+    algo: str
+    env_id: str
+    steps: int
+    hyperparameters: dict[str, Any] = field(default_factory=dict)
+    """fixed for a bench; the base a tune samples over"""
+    env_kwargs: dict[str, Any] = field(default_factory=dict)
+
+    def attrs(self) -> dict[str, Any]:
+        return {"kind": self.kind, "algo": self.algo, "env_id": self.env_id, "steps": self.steps,
+                "hyperparameters": self.hyperparameters, "env_kwargs": self.env_kwargs}
+
+
+def open_study(storage, name: str, spec: StudySpec, seed: int):
+    """Create or join the study ``name``; a study of that name made for something else is refused."""
+    import optuna
+
+    sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=5)
+    pruner = optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=0)
+    study = optuna.create_study(study_name=name, storage=storage, direction="maximize", sampler=sampler,
+                                pruner=pruner, load_if_exists=True)
+    found = study.user_attrs.get("spec")
+    if found is None:
+        study.set_user_attr("spec", spec.attrs())
+    elif found != spec.attrs():
+        differ = [k for k in spec.attrs() if found.get(k) != spec.attrs()[k]]
+        raise ZooError(f"study {name!r} exists for {found.get('kind')} {found.get('algo')} on {found.get('env_id')} "
+                       f"(it differs in {', '.join(differ)}). Give another --study name, or the same arguments "
+                       "to join it.")
+    return study
+
+
+# -- running trials -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StudySettings:
+    """One `zoo tune` or `zoo bench` command."""
+
+    spec: StudySpec
+    study: str
+    storage: str
+    trials: int
+    """trials in the whole study (all workers, all machines), completed or pruned"""
+    minutes: float | None = None
+    """stop starting trials after this many minutes (this worker)"""
+    jobs: int = 1
+    """worker processes on this machine"""
+    runs: Path = Path("runs")
+    seed: int = 0
+    eval_every: int | None = None
+    eval_episodes: int | None = None
+
+
+def trial_dir(settings: StudySettings, number: int) -> Path:
+    return settings.runs / settings.study / f"trial-{number:04d}"
+
+
+def objective(settings: StudySettings) -> Callable:
+    """The function each trial runs: train one normal run directory and return its held-out mean."""
+    import optuna
+
+    from zoo.errors import Interrupted
+    from zoo.run_dir import read_results
+    from zoo.train import TrainSettings, train
+
+    spec = settings.spec
+
+    def run(trial) -> float:
+        if spec.kind == "tune":
+            hyper = {**spec.hyperparameters, **SEARCH_SPACES[spec.algo](trial)}
+            seed = TUNE_SEED_BASE + trial.number
+        else:
+            hyper, seed = dict(spec.hyperparameters), trial.suggest_int("seed", 0, 10**6)
+        out = trial_dir(settings, trial.number)
+        trial.set_user_attr("run_dir", str(out.resolve()))
+        trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
+
+        def report(step: int, mean: float) -> None:
+            if spec.kind == "tune":
+                trial.report(mean, step)
+                if trial.should_prune():
+                    raise optuna.TrialPruned(f"greedy mean {mean:.3g} at step {step:,} lags the median")
+
+        try:
+            train(TrainSettings(spec.algo, spec.env_id, seed=seed, steps=spec.steps, out=out, hyperparameters=hyper,
+                                env_kwargs=spec.env_kwargs, eval_every=settings.eval_every,
+                                eval_episodes=settings.eval_episodes, video=False, tensorboard=False, force=True,
+                                progress=False), on_evaluation=report)
+        except Interrupted:
+            raise KeyboardInterrupt from None  # Optuna marks the trial FAIL and stops this worker
+        return read_results(out).mean_reward
+
+    return run
+
+
+def finished(study, kind: str) -> int:
+    """Trials that count against the budget: completed (and, when tuning, pruned)."""
+    from optuna.trial import TrialState
+
+    states = (TrialState.COMPLETE, TrialState.PRUNED) if kind == "tune" else (TrialState.COMPLETE,)
+    return len(study.get_trials(deepcopy=False, states=states))
+
+
+def work(settings: StudySettings) -> None:
+    """Run trials in this process until the study has ``trials`` finished ones or ``minutes`` pass."""
+    import optuna
+    import torch
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    torch.set_num_threads(max(1, (os.cpu_count() or 1) // settings.jobs))  # jobs share the cores, not oversubscribe
+    storage = open_storage(settings.storage)
+    study = open_study(storage, settings.study, settings.spec, settings.seed + os.getpid())
+    deadline = time.monotonic() + settings.minutes * 60 if settings.minutes else None
+    run = objective(settings)
+    kind = settings.spec.kind
+    while finished(study, kind) < settings.trials and (deadline is None or time.monotonic() < deadline):
+        _check_failures(study, settings)
+        if kind == "bench" and not _enqueue_seeds(study, settings.trials):
+            time.sleep(1.0)  # every seed is queued or running elsewhere: wait for them (or for a retry)
+            continue
+        # One trial at a time, re-reading the count: other workers add theirs to the same study. A trial
+        # whose sampled configuration is refused (a ZooError) fails alone; Ctrl-C stops the worker.
+        study.optimize(run, n_trials=1, catch=(ZooError,))
+
+
+def _check_failures(study, settings: StudySettings) -> None:
+    """Stop a study whose trials keep failing instead of retrying forever."""
+    from optuna.trial import TrialState
+
+    failed = study.get_trials(deepcopy=False, states=(TrialState.FAIL,))
+    if len(failed) >= settings.trials + 3:
+        last = failed[-1].user_attrs.get("run_dir", "?")
+        raise ZooError(f"{len(failed)} trials of study {settings.study!r} failed (the last in {last}); fix the "
+                       "cause, then run the command again: finished trials are kept")
+
+
+def _enqueue_seeds(study, seeds: int) -> bool:
+    """Make sure a seed waits to be trained: queue the lowest of 0..seeds-1 that is not queued, running or
+    done. False when none is waiting (all taken). Optuna hands each queued trial to one worker."""
+    from optuna.trial import TrialState
+
+    trials = study.get_trials(deepcopy=False)
+    if any(t.state == TrialState.WAITING for t in trials):
+        return True  # a queued seed (or a retry of a failed one) is ready
+    taken = {t.params.get("seed", t.system_attrs.get("fixed_params", {}).get("seed"))
+             for t in trials if t.state in (TrialState.COMPLETE, TrialState.RUNNING)}
+    for seed in range(seeds):
+        if seed not in taken:
+            study.enqueue_trial({"seed": seed}, skip_if_exists=True)
+            return True
+    return False
+
+
+def run_study(settings: StudySettings, worker_args: list[str]) -> None:
+    """Run ``jobs`` workers on this machine: this process and ``jobs - 1`` copies of the command."""
+    if settings.jobs == 1:
+        work(settings)
+        return
+    env = {**os.environ, "ZOO_TUNE_WORKER": "1"}
+    workers = [subprocess.Popen([sys.executable, "-m", "zoo.cli", *worker_args], env=env)
+               for _ in range(settings.jobs - 1)]
+    try:
+        work(settings)
+    finally:
+        for proc in workers:
+            try:
+                proc.wait()
+            except KeyboardInterrupt:  # a second Ctrl-C: stop the workers too
+                proc.send_signal(signal.SIGINT)
+                proc.wait()
+    failed = [p.returncode for p in workers if p.returncode not in (0, None)]
+    if failed:
+        raise ZooError(f"{len(failed)} of the {settings.jobs - 1} extra workers exited with an error (codes {failed})")
+
+
+# -- reports ------------------------------------------------------------------------------------------------
+
+
+def best_config(study, spec: StudySpec) -> dict[str, Any]:
+    """The best trial in the preset format that `zoo train --hyperparams` reads."""
+    best = study.best_trial
+    return {"algo": spec.algo, "env_id": spec.env_id, "steps": spec.steps,
+            "hyperparameters": {**spec.hyperparameters, **best.params},
+            "value": best.value, "trial": best.number, "study": study.study_name}
+
+
+def aggregate(scores: np.ndarray, seed: int = 0) -> dict[str, Any]:
+    """IQM and mean of per-seed scores with 95% stratified bootstrap intervals (one task: a bootstrap over
+    seeds), as rliable computes them."""
+    from zoo.stats import bootstrap_ci, iqm
+
+    x = np.asarray(scores, dtype=np.float64)
+    return {"n_seeds": int(x.size), "scores": x.tolist(),
+            "iqm": float(iqm(x)), "iqm_ci95": list(bootstrap_ci(x, iqm, seed=seed)),
+            "mean": float(x.mean()), "mean_ci95": list(bootstrap_ci(x, seed=seed)),
+            "median": float(np.median(x)), "std": float(x.std())}
+
+
+def plot_bench(path: Path, title: str, summary: dict[str, Any]) -> None:
+    """Per-seed scores as dots, with the IQM and the mean and their 95% intervals."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from zoo.atomic import atomic_path
+
+    scores = np.array(summary["scores"])
+    fig, ax = plt.subplots(figsize=(6, 3.2), dpi=100)
+    jitter = np.random.default_rng(0).uniform(-0.12, 0.12, size=scores.size)
+    ax.scatter(scores, 1 + jitter, color="tab:blue", alpha=0.7, label="one seed's held-out score")
+    for y, key, color in ((0.5, "iqm", "tab:orange"), (0.0, "mean", "tab:green")):
+        low, high = summary[f"{key}_ci95"]
+        ax.errorbar([summary[key]], [y], xerr=[[summary[key] - low], [high - summary[key]]], fmt="o", color=color,
+                    capsize=4, label=f"{key.upper() if key == 'iqm' else key} (95% bootstrap CI)")
+    ax.set_yticks([0, 0.5, 1], ["mean", "IQM", "seeds"])
+    ax.set_ylim(-0.5, 1.5)
+    ax.set_xlabel("held-out greedy return")
+    ax.set_title(title, fontsize=10)
+    ax.grid(alpha=0.3, axis="x")
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp)
+    plt.close(fig)
