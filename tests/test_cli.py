@@ -56,12 +56,35 @@ def test_help_explains_every_flag_of_an_algorithm(capsys):
     assert "discount factor" in text
 
 
+@pytest.mark.parametrize("argv", [["--help"], *[[cmd, "--help"] for cmd in (
+    "train", "eval", "list", "play", "push", "pull", "convert", "tune", "bench")], ["train", "dqn", "ALE/Pong-v5", "--help"]])
+def test_every_help_page_renders(argv, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 0 and "usage: zoo" in capsys.readouterr().out
+
+
+def test_help_shows_the_values_the_preset_will_use(capsys):
+    with pytest.raises(SystemExit):
+        main(["train", "dqn", "CartPole-v1", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "(default: 0.0023 from the preset; the algorithm's own default is 0.001)" in text
+
+
+def test_the_command_line_answers_without_importing_torch():
+    done = subprocess.run([sys.executable, "-c", "import sys\nfrom zoo.cli import main\ntry:\n    main(['train', 'dqn', "
+                           "'CartPole-v1', '--help'])\nexcept SystemExit:\n    pass\nmain(['list'])\n"
+                           "print('torch' in sys.modules, 'gymnasium' in sys.modules)"],
+                          capture_output=True, text=True)
+    assert done.stdout.strip().splitlines()[-1] == "False False", done.stderr
+
+
 def test_list_shows_envs_algorithms_and_presets(capsys):
     assert main(["list"]) == 0
     text = capsys.readouterr().out
     assert "toy/Trap-v0" in text and "q-iteration" in text and "FrozenLake8x8-v1" in text
     assert "q-learning       FrozenLake-v1" in text
-    assert "Shipped agents (zoo play NAME):\n  pong             dqn on ALE/Pong-v5: mean reward" in text
+    assert "Shipped agents (zoo play NAME):\n  pong             dqn on ALE/Pong-v5: held-out mean reward" in text
 
 
 @pytest.mark.parametrize("argv, message", [

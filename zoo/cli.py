@@ -171,7 +171,7 @@ def build_parser(algo: str | None = None, env_id: str | None = None) -> argparse
                "  zoo tune dqn CartPole-v1 --trials 100 --storage postgresql://me:pw@db:5432/zoo   # on each machine",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     bench = sub.add_parser(
-        "bench", help="train N seeds and report IQM and mean with 95% bootstrap intervals",
+        "bench", help="train N seeds and report IQM and mean with 95%% bootstrap intervals",
         description="Train ALGO on ENV with N seeds (the preset, or --hyperparams) as the trials of an Optuna study, "
                     "so they spread over workers and machines like `zoo tune`, then report the interquartile mean "
                     "and the mean with 95% stratified bootstrap confidence intervals (Agarwal et al. 2021), the "
@@ -371,11 +371,12 @@ def _list(args: argparse.Namespace) -> int:
     from zoo.pretrained import SHIPPED, shipped_path
 
     print("\nShipped agents (zoo play NAME):")
+    from zoo.run_dir import read_results
+
     for name in SHIPPED:
-        results = json.loads((shipped_path(name) / "results.json").read_text())
         config = json.loads((shipped_path(name) / "config.json").read_text())
-        print(f"  {name:<16} {config['algo']} on {config['env_id']}: mean reward {results['mean_reward']:.1f} "
-              f"± {results['std_reward']:.1f} over {results['n_episodes']} greedy episodes")
+        print(f"  {name:<16} {config['algo']} on {config['env_id']}: held-out mean reward "
+              f"{read_results(shipped_path(name)).summary()}")
     return 0
 
 
