@@ -201,6 +201,26 @@ def test_time_limit_finishes_a_complete_run_before_its_steps(tmp_path):
     assert elapsed < 60
 
 
+def test_stop_at_ends_training_at_the_first_evaluation_that_reaches_it(tmp_path):
+    # Trap-v0's optimal return is 1 (DESIGN.md); DQN finds it within its 3k-step preset
+    out, _, results = quick(tmp_path, "dqn", "toy/Trap-v0", steps=10**6, eval_every=500, stop_at=1.0,
+                            eval_episodes=20)
+    config = json.loads((out / "config.json").read_text())
+    solved = config["stopped_when_solved"]
+    rows = [line.split(",") for line in (out / "evaluations.csv").read_text().splitlines()[1:]]
+    assert solved["stop_at"] == 1.0 and solved["at_step"] == int(rows[-1][0]) < 10**6
+    assert float(rows[-1][2]) >= 1.0 and all(float(row[2]) < 1.0 for row in rows[:-1])
+    assert "it stopped when a periodic evaluation reached a mean of 1" in (out / "README.md").read_text()
+    assert results["n_episodes"] == 20  # the final score still comes from held-out episodes
+
+
+def test_stop_at_must_be_finite_and_needs_periodic_evaluations(tmp_path):
+    with pytest.raises(ZooError, match="--stop-at"):
+        quick(tmp_path, "dqn", "toy/Trap-v0", stop_at=float("nan"))
+    with pytest.raises(ZooError, match="--stop-at"):
+        quick(tmp_path, "dqn", "toy/Trap-v0", stop_at=1.0, eval_every=0)
+
+
 def test_pong_smoke_run_writes_a_complete_run_directory_that_loads(tmp_path):
     hyper = {"learning_starts": 100, "buffer_size": 2_000, "batch_size": 8, "train_freq": 4}
     out, agent, results = quick(tmp_path, "dqn", "ALE/Pong-v5", steps=400, hyperparameters=hyper, eval_every=0,

@@ -95,6 +95,9 @@ def build_parser(algo: str | None = None, env_id: str | None = None) -> argparse
                        help="finish the run after this many minutes of training (evaluations not counted; with "
                             "--resume, earlier sessions count), with its final evaluation, video and card, as if "
                             "--steps were reached")
+    train.add_argument("--stop-at", type=float, default=None, metavar="RETURN",
+                       help="stop training once a periodic greedy evaluation reaches this mean return; the final score "
+                            "still comes from held-out episodes (default: the preset's, e.g. 500 for dqn on CartPole-v1)")
     train.add_argument("--snapshot-every", type=int, default=0, metavar="STEPS",
                        help="copy the weights to snapshots/ every STEPS environment steps, for a learning curve "
                             "measured afterwards (benchmarks/pong_curve.py); not pushed to the Hub (default: 0, none)")
@@ -250,7 +253,7 @@ def _train(args: argparse.Namespace) -> int:
     hyper = {k[3:]: v for k, v in vars(args).items() if k.startswith("hp_")}
     common = dict(eval_every=args.eval_every, eval_episodes=args.eval_episodes, video=args.video,
                   tensorboard=args.tensorboard, progress=args.progress, device=args.device, time_limit=args.time_limit,
-                  async_acting=args.async_acting, snapshot_every=args.snapshot_every,
+                  async_acting=args.async_acting, snapshot_every=args.snapshot_every, stop_at=args.stop_at,
                   command=shlex.join(["zoo", *args.argv]))
     if args.resume is not None:
         _check_resume_args(args, hyper)

@@ -34,9 +34,14 @@ def model_card(config: RunConfig, results: Results) -> str:
     if config.converted_from:
         src = config.converted_from
         env_note += f"\n\nConverted from a {src['format']} checkpoint ({src['source']}, file `{src['file']}`)."
-    stopped = config.stopped_by_time_limit
-    trained = (f"{stopped['at_step']:,} environment steps ({stopped['minutes']:g} minutes of training)" if stopped
-               else f"{config.steps:,} environment steps")
+    stopped, solved = config.stopped_by_time_limit, config.stopped_when_solved
+    if stopped:
+        trained = f"{stopped['at_step']:,} environment steps ({stopped['minutes']:g} minutes of training)"
+    elif solved:
+        trained = (f"{solved['at_step']:,} environment steps (it stopped when a periodic evaluation reached a mean "
+                   f"of {solved['stop_at']:g}; the score below comes from other, held-out episodes)")
+    else:
+        trained = f"{config.steps:,} environment steps"
     kwargs = f" (env kwargs `{config.env_kwargs}`)" if config.env_kwargs else ""
     reproduce = f"\n\n## Train it again\n\n```bash\n{config.command}\n```" if config.command else ""
     ci = ""

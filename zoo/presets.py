@@ -76,7 +76,8 @@ PRESETS.update({
     ("dqn", "toy/Loop-v0"): {"steps": 6_000, "hyperparameters": {**_TOY_DQN, "gamma": 0.9}},
     # RL Zoo's tuned CartPole DQN, made cheaper: 8 vector envs, n-step 3 and Double DQN let it do a quarter of
     # the gradient steps (32 per 256 env steps, batch 256); the target syncs once per training phase.
-    ("dqn", "CartPole-v1"): {"steps": 50_000, "hyperparameters": {
+    # It stops once a periodic 10-episode evaluation is perfect (500): solved, usually at 20-30k steps.
+    ("dqn", "CartPole-v1"): {"steps": 50_000, "stop_at": 500, "hyperparameters": {
         "gamma": 0.99, "learning_rate": 2.3e-3, "batch_size": 256, "buffer_size": 100_000, "learning_starts": 1_000,
         "num_envs": 8, "train_freq": 32, "gradient_steps": 32, "target_update_interval": 32,
         "epsilon_start": 1.0, "epsilon_final": 0.04, "epsilon_decay_steps": 8_000, "hidden": "128,128",

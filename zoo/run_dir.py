@@ -66,6 +66,8 @@ class RunConfig:
     command: str | None = None
     """the command line(s) that trained it, one per session"""
     stopped_by_time_limit: dict[str, Any] | None = None
+    stopped_when_solved: dict[str, Any] | None = None
+    """{"stop_at": threshold, "at_step": step}: a periodic evaluation reached the threshold"""
     converted_from: dict[str, Any] | None = None
     """format, source and file of a checkpoint made by another library"""
     versions: dict[str, str] = field(default_factory=versions)
@@ -76,7 +78,8 @@ class RunConfig:
         data = dataclasses.asdict(self)
         data["spaces"] = {"observation": self.spaces.observation, "action": self.spaces.action}
         order = ["format_version", "algo", "env_id", "env_kwargs", "seed", "steps", "spaces", "hyperparameters",
-                 "preprocessing", "command", "stopped_by_time_limit", "converted_from", "versions", "created"]
+                 "preprocessing", "command", "stopped_by_time_limit", "stopped_when_solved", "converted_from",
+                 "versions", "created"]
         return {k: data[k] for k in order if data[k] is not None}
 
     @classmethod
@@ -92,7 +95,8 @@ class RunConfig:
                           hyperparameters=data.get("hyperparameters", {}), env_kwargs=data.get("env_kwargs") or {})
         except (KeyError, TypeError) as error:
             raise ZooError(f"{where} lacks the key {error}. Retrain, or pull it again.") from None
-        for name in ("preprocessing", "command", "stopped_by_time_limit", "converted_from", "versions", "created"):
+        for name in ("preprocessing", "command", "stopped_by_time_limit", "stopped_when_solved", "converted_from",
+                     "versions", "created"):
             if data.get(name) is not None:
                 kwargs[name] = data[name]
         _check_types(kwargs, where)

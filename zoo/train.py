@@ -8,6 +8,7 @@ the directory is built beside its target and moved into place only when complete
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -74,6 +75,8 @@ class TrainSettings:
     the run finishes as if its steps were done"""
     snapshot_every: int = 0
     """environment steps between copies of the weights in snapshots/ (0: none)"""
+    stop_at: float | None = None
+    """stop once a periodic greedy evaluation reaches this mean return (default: the preset's, if any)"""
     async_acting: bool = False
     """act in a background thread while learning (DQN): faster on two cores, not bit-for-bit reproducible"""
     command: str | None = None
@@ -133,6 +136,7 @@ class _Plan:
     eval_episodes: int
     eval_every: int
     periodic_episodes: int
+    stop_at: float | None
 
 
 def is_run_directory(path: Path) -> bool:
@@ -178,7 +182,10 @@ def _plan(s: TrainSettings) -> _Plan:
     if eval_every < 0 or s.snapshot_every < 0:
         raise ZooError("--eval-every and --snapshot-every must not be negative")
     periodic = s.periodic_eval_episodes or min(eval_episodes, 100 if algorithm.tabular else 10)
-    return _Plan(algorithm, config, spaces, model, out, steps, eval_episodes, eval_every, periodic)
+    stop_at = s.stop_at if s.stop_at is not None else chosen.get("stop_at")
+    if stop_at is not None and (not math.isfinite(stop_at) or not eval_every):
+        raise ZooError("--stop-at needs a finite return and periodic evaluations (--eval-every > 0)")
+    return _Plan(algorithm, config, spaces, model, out, steps, eval_episodes, eval_every, periodic, stop_at)
 
 
 MAX_STEPS = 10**11
@@ -270,7 +277,8 @@ def _train(s: TrainSettings, plan: _Plan, on_evaluation: Callable[[int, float], 
         collector = _collector(s, algorithm.tabular, agent, config, _env_seed(s.seed, sessions - 1))
         trainer = Trainer(agent, collector, work,
                           Schedule(plan.steps, plan.eval_every, s.time_limit * 60 if s.time_limit else None,
-                                   keep_best=not algorithm.tabular, snapshot_every=s.snapshot_every),
+                                   keep_best=not algorithm.tabular, stop_at=plan.stop_at,
+                                   snapshot_every=s.snapshot_every),
                           lambda a, k: evaluate(a, s.env_id, s.env_kwargs, plan.periodic_episodes,
                                                 stream_seed("select", s.seed, k)),
                           logger, s.algo, resumed={**resumed, "sessions": sessions}, progress=s.progress,
@@ -286,6 +294,9 @@ def _train(s: TrainSettings, plan: _Plan, on_evaluation: Callable[[int, float], 
         if trainer.timed_out:
             run_config = dataclasses.replace(run_config, stopped_by_time_limit={"minutes": s.time_limit,
                                                                                 "at_step": agent.steps_done})
+        if trainer.solved_at is not None:
+            run_config = dataclasses.replace(run_config, stopped_when_solved={"stop_at": plan.stop_at,
+                                                                              "at_step": trainer.solved_at})
         write_config(work, run_config)
         if not trainer.stop_requested:
             _finish_run_dir(work, run_config, plan.eval_episodes, s.device, s.video)

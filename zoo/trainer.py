@@ -49,6 +49,8 @@ class Schedule:
     """seconds of training (all sessions) after which the run finishes as if its steps were done"""
     keep_best: bool = True
     """keep the best-evaluated weights as model.safetensors (else the final ones)"""
+    stop_at: float | None = None
+    """stop once a periodic greedy evaluation reaches this mean return (the env is solved)"""
     snapshot_every: int = 0
     """environment steps between copies of the weights in snapshots/ (0: none), for learning curves measured
     afterwards without slowing training"""
@@ -75,6 +77,7 @@ class Trainer:
         self.sessions = resumed.get("sessions", 1)
         self.stop_requested = False
         self.timed_out = False
+        self.solved_at: int | None = None
         self.last_eval_step = -1
         self._progress = progress
         self._on_evaluation = on_evaluation
@@ -123,7 +126,7 @@ class Trainer:
             _restore_ctrl_c(previous)
 
     def _should_stop(self) -> bool:
-        if self.stop_requested:
+        if self.stop_requested or self.solved_at is not None:
             return True
         limit = self.schedule.time_limit_s
         if limit is not None and self.clock.training() >= limit:
@@ -161,6 +164,8 @@ class Trainer:
         self.checkpoint()
         if self._on_evaluation is not None:
             self._on_evaluation(agent.steps_done, mean)
+        if self.schedule.stop_at is not None and mean >= self.schedule.stop_at:
+            self.solved_at = agent.steps_done
         return mean
 
     def snapshot(self) -> None:
