@@ -6,7 +6,11 @@ EvalCallback would play 100 episodes in one env, which costs more than its train
 training wall-clock until the first evaluation at or above 475. SB3 uses RL Zoo's tuned CartPole
 hyperparameters (50k steps, [256, 256], train_freq 256, gradient_steps 128, ...).
 
-Run: pip install stable-baselines3 && python benchmarks/cartpole.py [--seeds 3] [--only zoo|sb3|reinforce]
+The "command" side times the whole `zoo train dqn CartPole-v1 --seed S` command as a user runs it
+(interpreter start, imports, training until the preset's stop, the held-out final evaluation, video,
+curve and card) against SB3's training time for its 50k steps, evaluations excluded, in the same run.
+
+Run: pip install stable-baselines3 && python benchmarks/cartpole.py [--seeds 3] [--only zoo|sb3|reinforce|command]
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ import argparse
 import json
 import platform
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -40,6 +46,15 @@ def ours(algo: str, seed: int, steps: int) -> tuple[float | None, int | None, li
         if float(r[2]) >= TARGET:
             return float(r[5]), int(r[0]), means
     return None, None, means
+
+
+def whole_command(seed: int) -> float:
+    """Wall-clock of the whole `zoo train dqn CartPole-v1` command in a fresh interpreter."""
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "zoo.cli", "train", "dqn", "CartPole-v1", "--seed", str(seed),
+                        "--out", str(Path(tmp) / "run")], check=True, stdout=subprocess.DEVNULL)
+        return time.perf_counter() - started
 
 
 class _SB3Greedy:
@@ -90,13 +105,19 @@ def sb3(seed: int, steps: int = 50_000) -> tuple[float | None, int | None, list[
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--only", choices=["zoo", "sb3", "reinforce"], default=None)
+    parser.add_argument("--only", choices=["zoo", "sb3", "reinforce", "command"], default=None)
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {torch.get_num_threads()} torch threads, torch {torch.__version__}\n")
     results: dict[str, list] = {}
-    sides = [args.only] if args.only else ["zoo", "sb3", "reinforce"]
+    sides = [args.only] if args.only else ["zoo", "sb3", "reinforce", "command"]
+    sb3_totals: list[float] = []
     for side in sides:
         for seed in range(args.seeds):
+            if side == "command":
+                seconds = whole_command(seed)
+                results.setdefault(side, []).append(seconds)
+                print(f"| whole `zoo train dqn CartPole-v1 --seed {seed}` command | {seconds:.1f} s |", flush=True)
+                continue
             if side == "zoo":
                 seconds, step, means = ours("dqn", seed, preset("dqn", "CartPole-v1")["steps"])
             elif side == "reinforce":
@@ -104,6 +125,7 @@ def main() -> None:
             else:
                 seconds, step, means = sb3(seed)
                 print(f"  sb3 seed {seed}: all 50k steps trained in {means[-1]:.1f} s (evaluation excluded)")
+                sb3_totals.append(means[-1])
                 means = means[:-1]
             results.setdefault(side, []).append(seconds)
             shown = f"{seconds:.1f} s at step {step:,}" if seconds is not None else "not solved"
@@ -113,6 +135,9 @@ def main() -> None:
         solved = [t for t in times if t is not None]
         median = statistics.median(solved) if len(solved) == len(times) else float("nan")
         print(f"{side}: {len(solved)}/{len(times)} seeds solved, median {median:.1f} s")
+    if sb3_totals and "command" in results:
+        ratio = statistics.median(results["command"]) / statistics.median(sb3_totals)
+        print(f"whole zoo command / SB3's 50k-step training, medians: {ratio:.2f}")
     print(json.dumps(results))
 
 

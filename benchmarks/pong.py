@@ -114,8 +114,13 @@ def main() -> None:
                                     ("bf16", True, "bf16 autocast + channels_last")]:
             print(f"batch-32 dueling {cnn} CNN update, {name}: {update_ms(precision, cl, cnn):.1f} ms", flush=True)
     hyper = preset("dqn", "ALE/Pong-v5")["hyperparameters"]
-    print(f"DQN training loop (Pong preset: {hyper['cnn']} CNN, {hyper['num_envs']} envs, one batch-{hyper['batch_size']} "
-          f"update per {hyper['num_envs'] * hyper['train_freq']} agent steps): {training_loop_throughput():,.0f} agent steps/s")
+    loop = (f"DQN training loop (Pong preset: {hyper['cnn']} CNN, {hyper['num_envs']} envs, one batch-{hyper['batch_size']} "
+            f"update per {hyper['num_envs'] * hyper['train_freq']} agent steps)")
+    # acting and learning one after the other, then overlapped (--async-acting), alternated twice so that
+    # a drift of the machine's speed shows up as disagreement between the two pairs
+    for _ in range(2):
+        for async_acting, how in [(False, "sequential"), (True, "async acting")]:
+            print(f"{loop}, {how}: {training_loop_throughput(async_acting=async_acting):,.0f} agent steps/s", flush=True)
     print(f"replay with 100k Pong transitions: {rss:,.0f} MiB resident growth ({declared:,.0f} MiB of arrays)")
 
 

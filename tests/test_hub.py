@@ -3,6 +3,7 @@ the converters of other libraries' checkpoints, and every bad-input path."""
 
 import io
 import json
+import re
 import os
 import subprocess
 import sys
@@ -241,6 +242,16 @@ def test_converted_agent_gives_the_source_networks_q_values(fmt, tmp_path):
     np.testing.assert_allclose(agent.q_values(obs), expected, rtol=1e-5, atol=1e-5)
     config = json.loads((out / "config.json").read_text())
     assert config["env_id"] == "ALE/Pong-v5" and config["converted_from"]["format"] == fmt
+
+
+@pytest.mark.parametrize("env_id, message", [("os:system", "give an ALE/<Game>-v5 id"),
+                                              ("ALE/NoSuchGame-v5", "NoSuchGame"),
+                                              ("ALE/Breakout-v5", "has 4")])
+def test_convert_checks_the_env_it_is_given(env_id, message, tmp_path):
+    _, file = write_source("cleanrl", tmp_path / "src")
+    with pytest.raises(ZooError, match=re.escape(message)):
+        convert("cleanrl", file, tmp_path / "out", source="someone/pong", env_id=env_id)
+    assert not (tmp_path / "out").exists()  # nothing unusable left behind
 
 
 @pytest.mark.filterwarnings("ignore:Detected pickle protocol")  # the hostile file's protocol; refused all the same
