@@ -127,6 +127,27 @@ def test_a_study_made_for_another_algorithm_is_refused_and_left_intact(tmp_path,
     assert main(["tune", "q-learning", "toy/Trap-v0", "--trials", "2", "--study", "mine", *TINY]) == 0  # joins
 
 
+def test_a_new_tune_study_starts_from_the_preset(tmp_path, capsys, monkeypatch):
+    from zoo.presets import preset
+    from zoo.tune import starting_point
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["tune", "q-learning", "FrozenLake-v1", "--trials", "2", "--study", "fl", "--steps", "300",
+                 "--eval-every", "150", "--eval-episodes", "10"]) == 0
+    first = min(study_trials(f"sqlite:///{tmp_path / 'runs' / 'optuna.db'}", "fl"), key=lambda t: t.number)
+    hyper = preset("q-learning", "FrozenLake-v1")["hyperparameters"]
+    searched = {"gamma", "alpha", "alpha_final", "epsilon_final", "epsilon_decay_steps"}
+    assert first.params == {k: hyper[k] for k in searched}
+    config = json.loads(Path(first.user_attrs["run_dir"], "config.json").read_text())
+    assert config["hyperparameters"] == {**config["hyperparameters"], **hyper}  # it trained the preset itself
+    # every DQN CartPole preset value fits the space, so the whole preset is the first trial there too
+    dqn = preset("dqn", "CartPole-v1")["hyperparameters"]
+    start = starting_point("dqn", dqn)
+    assert len(start) == 12 and start == {k: dqn[k] for k in start}
+    # a value outside the space is left to the sampler, not forced in
+    assert "alpha" not in starting_point("q-learning", {**hyper, "alpha": 5.0})
+
+
 def test_bench_reports_iqm_and_mean_with_intervals_over_distinct_seeds(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(["bench", "q-learning", "toy/Slippery-v0", "--seeds", "5", "--steps", "300", "--eval-episodes",

@@ -46,15 +46,16 @@ TUNE_SEED_BASE = 100_000
 
 
 def dqn_space(trial) -> dict[str, Any]:
-    """RL Zoo's DQN ranges, in this zoo's DQN config."""
+    """RL Zoo's DQN ranges, in this zoo's DQN config (plus the CartPole preset's 8,000 and 32, so that the
+    preset itself can be a study's first trial)."""
     return {
         "learning_rate": trial.suggest_float("learning_rate", 1e-5, 1e-2, log=True),
         "batch_size": trial.suggest_categorical("batch_size", [32, 64, 128, 256]),
         "buffer_size": trial.suggest_categorical("buffer_size", [10_000, 50_000, 100_000]),
         "gamma": trial.suggest_categorical("gamma", [0.95, 0.98, 0.99, 0.995]),
         "epsilon_final": trial.suggest_float("epsilon_final", 0.0, 0.2),
-        "epsilon_decay_steps": trial.suggest_categorical("epsilon_decay_steps", [2_000, 5_000, 10_000, 20_000]),
-        "target_update_interval": trial.suggest_categorical("target_update_interval", [1, 10, 100, 1_000]),
+        "epsilon_decay_steps": trial.suggest_categorical("epsilon_decay_steps", [2_000, 5_000, 8_000, 10_000, 20_000]),
+        "target_update_interval": trial.suggest_categorical("target_update_interval", [1, 10, 32, 100, 1_000]),
         "learning_starts": trial.suggest_categorical("learning_starts", [0, 1_000, 5_000]),
         "train_freq": trial.suggest_categorical("train_freq", [1, 4, 8, 16, 32]),
         "gradient_steps": trial.suggest_categorical("gradient_steps", [1, 4, 8, 16, 32]),
@@ -172,12 +173,50 @@ def open_study(storage, name: str, spec: StudySpec, seed: int):
     found = study.user_attrs.get("spec")
     if found is None:
         study.set_user_attr("spec", spec.attrs())
+        if spec.kind == "tune":
+            start = starting_point(spec.algo, spec.hyperparameters)
+            if start:  # the search starts from what is known to work, and TPE looks around it
+                study.enqueue_trial(start, user_attrs={"start": "the preset and your flags"})
     elif found != spec.attrs():
         differ = [k for k in spec.attrs() if found.get(k) != spec.attrs()[k]]
         raise ZooError(f"study {name!r} exists for {found.get('kind')} {found.get('algo')} on {found.get('env_id')} "
                        f"(it differs in {', '.join(differ)}). Give another --study name, or the same arguments "
                        "to join it.")
     return study
+
+
+class _Probe:
+    """Stands in for an Optuna trial to read a search space: each parameter's choices or range."""
+
+    def __init__(self) -> None:
+        self.space: dict[str, tuple] = {}
+
+    def suggest_float(self, name: str, low: float, high: float, log: bool = False) -> float:
+        self.space[name] = ("range", low, high)
+        return low
+
+    def suggest_int(self, name: str, low: int, high: int, log: bool = False) -> int:
+        self.space[name] = ("range", low, high)
+        return low
+
+    def suggest_categorical(self, name: str, choices: list) -> Any:
+        self.space[name] = ("choices", choices)
+        return choices[0]
+
+
+def starting_point(algo: str, base: dict[str, Any]) -> dict[str, Any]:
+    """The base configuration's values for the searched parameters, those the space can hold: the first
+    trial of a new study (a value outside the space is left to the sampler)."""
+    probe = _Probe()
+    SEARCH_SPACES[algo](probe)
+    start = {}
+    for name, dist in probe.space.items():
+        if name not in base:
+            continue
+        value = base[name]
+        if dist[0] == "choices" and value in dist[1] or dist[0] == "range" and dist[1] <= value <= dist[2]:
+            start[name] = value
+    return start
 
 
 # -- running trials -----------------------------------------------------------------------------------------
