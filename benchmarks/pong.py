@@ -7,7 +7,10 @@
    the Pong preset uses: fp32, fp32 + channels_last, bf16 autocast + channels_last;
 4. resident memory of a replay buffer holding 100k Pong transitions.
 
-Run: python benchmarks/pong.py
+With ``--envs-vs-updates`` it prints only the loop of the preset (2 envs, one update per 2 agent steps)
+next to Tianshou's ratio (8 envs, one update per 8 agent steps), alternated twice in one process.
+
+Run: python benchmarks/pong.py [--envs-vs-updates]
 """
 
 from __future__ import annotations
@@ -102,7 +105,33 @@ def replay_rss_mb(transitions: int = 100_000) -> tuple[float, float]:
     return after - before, buffer.nbytes / 2**20
 
 
+def envs_vs_updates() -> None:
+    """Agent steps/s and updates/s of the preset's loop and of the 8-env variant, measured in turn."""
+    from zoo import presets
+    from zoo.device import cpu_description
+
+    base = presets.PRESETS[("dqn", "ALE/Pong-v5")]
+    eight = dict(base, hyperparameters={**base["hyperparameters"], "num_envs": 8, "buffer_size": 100_000,
+                                        "target_update_interval": 500, "epsilon_decay_steps": 200_000})
+    print(f"CPU: {cpu_description()}")
+    try:
+        for _ in range(2):
+            for variant, steps, starts, per_update in [(base, 6_000, 2_000, 2), (eight, 16_000, 8_000, 8)]:
+                presets.PRESETS[("dqn", "ALE/Pong-v5")] = variant
+                speed = training_loop_throughput(steps, starts)
+                envs = variant["hyperparameters"]["num_envs"]
+                print(f"{envs} envs, one update per {per_update} agent steps: {speed:,.1f} agent steps/s = "
+                      f"{speed / per_update:,.1f} updates/s", flush=True)
+    finally:
+        presets.PRESETS[("dqn", "ALE/Pong-v5")] = base
+
+
 def main() -> None:
+    import sys
+
+    if "--envs-vs-updates" in sys.argv[1:]:
+        envs_vs_updates()
+        return
     from zoo.device import native_bf16
 
     rss, declared = replay_rss_mb()

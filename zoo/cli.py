@@ -97,7 +97,8 @@ def build_parser(algo: str | None = None, env_id: str | None = None) -> argparse
                             "--steps were reached")
     train.add_argument("--stop-at", type=float, default=None, metavar="RETURN",
                        help="stop training once a periodic greedy evaluation reaches this mean return; the final score "
-                            "still comes from held-out episodes (default: the preset's, e.g. 500 for dqn on CartPole-v1)")
+                            "still comes from held-out episodes (default: the preset's, e.g. 500 for dqn on CartPole-v1, unless "
+                            "--steps is given; zoo tune and bench keep the preset's)")
     train.add_argument("--snapshot-every", type=int, default=0, metavar="STEPS",
                        help="copy the weights to snapshots/ every STEPS environment steps, for a learning curve "
                             "measured afterwards (benchmarks/pong_curve.py); not pushed to the Hub (default: 0, none)")
@@ -496,7 +497,7 @@ def _study(args: argparse.Namespace) -> int:
     if not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
         raise ZooError(f"--study {name!r}: use letters, digits, '-', '_' and '.' (it names a folder under runs/)")
     settings = tuning.StudySettings(
-        spec=tuning.StudySpec(kind, args.algo, args.env_id, steps, hyper), study=name,
+        spec=tuning.StudySpec(kind, args.algo, args.env_id, steps, hyper, stop_at=chosen.get("stop_at")), study=name,
         storage=args.storage or tuning.default_storage(), trials=count, minutes=args.minutes, jobs=args.jobs,
         seed=getattr(args, "seed", 0), eval_every=args.eval_every, eval_episodes=args.eval_episodes)
     tuning.open_study(tuning.open_storage(settings.storage), name, settings.spec, settings.seed)  # checks it fits

@@ -76,7 +76,8 @@ class TrainSettings:
     snapshot_every: int = 0
     """environment steps between copies of the weights in snapshots/ (0: none)"""
     stop_at: float | None = None
-    """stop once a periodic greedy evaluation reaches this mean return (default: the preset's, if any)"""
+    """stop once a periodic greedy evaluation reaches this mean return (default: the preset's, if any, unless
+    ``steps`` is given)"""
     async_acting: bool = False
     """act in a background thread while learning (DQN): faster on two cores, not bit-for-bit reproducible"""
     command: str | None = None
@@ -182,7 +183,8 @@ def _plan(s: TrainSettings) -> _Plan:
     if eval_every < 0 or s.snapshot_every < 0:
         raise ZooError("--eval-every and --snapshot-every must not be negative")
     periodic = s.periodic_eval_episodes or min(eval_episodes, 100 if algorithm.tabular else 10)
-    stop_at = s.stop_at if s.stop_at is not None else chosen.get("stop_at")
+    # the preset's stop belongs to the preset's schedule: an explicit --steps asks for that many steps
+    stop_at = s.stop_at if s.stop_at is not None else (chosen.get("stop_at") if s.steps is None else None)
     if stop_at is not None and (not math.isfinite(stop_at) or not eval_every):
         raise ZooError("--stop-at needs a finite return and periodic evaluations (--eval-every > 0)")
     return _Plan(algorithm, config, spaces, model, out, steps, eval_episodes, eval_every, periodic, stop_at)

@@ -156,10 +156,12 @@ class StudySpec:
     hyperparameters: dict[str, Any] = field(default_factory=dict)
     """fixed for a bench; the base a tune samples over"""
     env_kwargs: dict[str, Any] = field(default_factory=dict)
+    stop_at: float | None = None
+    """the preset's stop (a periodic evaluation reaching it ends a trial early), kept with --steps"""
 
     def attrs(self) -> dict[str, Any]:
         return {"kind": self.kind, "algo": self.algo, "env_id": self.env_id, "steps": self.steps,
-                "hyperparameters": self.hyperparameters, "env_kwargs": self.env_kwargs}
+                "hyperparameters": self.hyperparameters, "env_kwargs": self.env_kwargs, "stop_at": self.stop_at}
 
 
 def open_study(storage, name: str, spec: StudySpec, seed: int):
@@ -273,7 +275,7 @@ def objective(settings: StudySettings) -> Callable:
 
         try:
             train(TrainSettings(spec.algo, spec.env_id, seed=seed, steps=spec.steps, out=out, hyperparameters=hyper,
-                                env_kwargs=spec.env_kwargs, eval_every=settings.eval_every,
+                                env_kwargs=spec.env_kwargs, eval_every=settings.eval_every, stop_at=spec.stop_at,
                                 eval_episodes=settings.eval_episodes, video=False, tensorboard=False, force=True,
                                 progress=False), on_evaluation=report)
         except Interrupted:
