@@ -11,6 +11,8 @@ import numpy as np
 import zoo
 from zoo.episodes import evaluate
 from zoo.pretrained import shipped_path
+from zoo.run_dir import read_results
+from zoo.seeds import stream_of, stream_seed
 
 PONG = shipped_path("pong")
 
@@ -19,20 +21,43 @@ def test_shipped_pong_is_a_complete_run_directory_within_budget():
     files = {p.name for p in PONG.iterdir()}
     assert {"model.safetensors", "config.json", "results.json", "metrics.csv", "evaluations.csv",
             "learning_curve.png", "replay.mp4", "README.md"} <= files
-    assert not any(name.startswith("checkpoint") for name in files)  # resume state stays out of the package
+    assert not any(name.startswith(("checkpoint", "replay.safetensors", "snapshots")) for name in files)  # local only
     assert (PONG / "model.safetensors").stat().st_size <= 8 * 10**6
     config = json.loads((PONG / "config.json").read_text())
-    results = json.loads((PONG / "results.json").read_text())
     assert config["env_id"] == "ALE/Pong-v5" and config["preprocessing"]["sticky_actions"] == 0.0
-    assert results["n_episodes"] == 10 and results["greedy"] and "zoo play" in results["pipeline"]
+
+
+def test_shipped_pong_score_is_a_held_out_evaluation_of_30_games_with_its_interval():
+    config = json.loads((PONG / "config.json").read_text())
+    results = read_results(PONG)
+    # 30 games on seeds of the `final` stream: never used to train nor to pick the kept weights
+    assert results.n_episodes >= 30 and results.greedy and "zoo play" in results.pipeline
+    assert results.eval_seed == stream_seed("final", config["seed"]) and stream_of(results.eval_seed) == "final"
+    assert len(results.returns) == results.n_episodes and results.episodes_won == sum(r > 0 for r in results.returns)
+    assert results.ci95[0] <= results.mean_reward <= results.ci95[1]
     card = (PONG / "README.md").read_text()
-    assert config["command"] in card and f"{results['mean_reward']:.2f}" in card
+    assert config["command"] in card and f"{results.mean_reward:.2f}" in card and "held-out `final` stream" in card
+    assert f"{results.episodes_won} of {results.n_episodes} games won" in card
 
 
-def test_shipped_pong_agent_wins_a_short_evaluation():
+def test_zoo_eval_pong_plays_the_published_evaluation_seeds_and_counts_games_won():
+    results = read_results(PONG)
+    done = subprocess.run([sys.executable, "-m", "zoo.cli", "eval", "pong", "--episodes", "2"], capture_output=True,
+                          text=True, timeout=300, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert done.returncode == 0, done.stderr
+    line = done.stdout.strip().splitlines()[-1]
+    assert line.startswith("dqn on ALE/Pong-v5: mean reward") and "over 2 episodes" in line and "95% CI" in line
+    assert " won" in line and f"(env seed {results.eval_seed})" in line  # the held-out seeds of results.json
+
+
+def test_shipped_pong_agent_wins_on_unused_seeds_in_both_pipelines():
+    from benchmarks.pong_eval import plain_gymnasium_returns
+
     agent = zoo.load("pong")
-    returns = evaluate(agent, "ALE/Pong-v5", {}, episodes=2, seed=2026, play_pipeline=True).returns
-    assert len(returns) == 2 and (returns > 0).all(), returns  # each game won (first to 21 points)
+    seed = stream_seed("bench", 2026)  # in no run's train, select or final stream
+    play = evaluate(agent, "ALE/Pong-v5", {}, episodes=2, seed=seed, play_pipeline=True).returns
+    plain = plain_gymnasium_returns(agent, games=2, seed=seed, num_envs=2)
+    assert (play > 0).all() and (plain > 0).all(), (play, plain)  # each game won (first to 21 points)
 
 
 def test_zoo_play_pong_runs_offline_and_films_a_game(tmp_path):

@@ -335,7 +335,7 @@ def _eval(args: argparse.Namespace) -> int:
     from zoo.model_card import write_model_card
     from zoo.run_dir import Results, check_run_dir, load_run, write_results
     from zoo.seeds import stream_seed
-    from zoo.train import held_out_protocol
+    from zoo.train import held_out_protocol, play_pipeline_name
 
     if not 1 <= args.episodes <= 1_000_000:
         raise ZooError(f"--episodes must be between 1 and 1,000,000 (got {args.episodes})")
@@ -349,7 +349,8 @@ def _eval(args: argparse.Namespace) -> int:
     result = evaluate(agent, config.env_id, config.env_kwargs, args.episodes, seed, play_pipeline=True, progress=None)
     protocol = (held_out_protocol(args.episodes, seed, config.env_id, config.algo) if args.seed is None else
                 f"greedy actions over {args.episodes} episodes on env seeds {seed}, {seed} + 1, ... (chosen by the user)")
-    results = Results.of(result.returns, config.env_id, seed, protocol, capped=result.capped)
+    results = Results.of(result.returns, config.env_id, seed, protocol, play_pipeline_name(config.env_id),
+                         capped=result.capped)
     print(f"{config.algo} on {config.env_id}: mean reward {results.summary()} (env seed {seed})")
     if args.write:
         write_results(folder, results)
@@ -570,13 +571,14 @@ def _convert(args: argparse.Namespace) -> int:
             from zoo.model_card import write_model_card
             from zoo.run_dir import Results, load_run, write_results
             from zoo.seeds import stream_seed
-            from zoo.train import held_out_protocol
+            from zoo.train import held_out_protocol, play_pipeline_name
 
             agent, config = load_run(staging)
             seed = stream_seed("final", 0)
             returns = evaluate(agent, config.env_id, config.env_kwargs, args.episodes, seed, play_pipeline=True).returns
             write_results(staging, Results.of(returns, config.env_id, seed,
-                                              held_out_protocol(args.episodes, seed, config.env_id)))
+                                              held_out_protocol(args.episodes, seed, config.env_id),
+                                              play_pipeline_name(config.env_id)))
             write_model_card(staging)
         staging.rename(args.out_dir)
     finally:

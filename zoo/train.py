@@ -112,6 +112,11 @@ def resume_settings(run_dir: Path, steps: int | None = None, **overrides: Any) -
                          hyperparameters=config.hyperparameters, env_kwargs=config.env_kwargs, resume=True, **overrides)
 
 
+def play_pipeline_name(env_id: str) -> str | None:
+    """What results.json names as the pipeline of an Atari evaluation (the one `zoo play` uses)."""
+    return "Gymnasium wrappers of zoo.atari.make_atari_env, as `zoo play` uses" if env_id.startswith("ALE/") else None
+
+
 def held_out_protocol(episodes: int, seed: int, env_id: str, algo: str = "") -> str:
     """How the final score is measured, in the words the model card shows."""
     pipeline = (" in the Gymnasium wrapper stack `zoo play` uses (zoo.atari.make_atari_env)"
@@ -347,11 +352,9 @@ def _finish_run_dir(run_dir: Path, config: RunConfig, episodes: int, device: str
     seed = stream_seed("final", config.seed)
     # through the pipeline `zoo play` uses, so a user can reproduce the figure by watching
     result = evaluate(agent, config.env_id, config.env_kwargs, episodes, seed, play_pipeline=True, progress=None)
-    pipeline = "Gymnasium wrappers of zoo.atari.make_atari_env, as `zoo play` uses" if config.env_id.startswith(
-        "ALE/") else None
     write_results(run_dir, Results.of(result.returns, config.env_id, seed,
-                                      held_out_protocol(episodes, seed, config.env_id, config.algo), pipeline,
-                                      result.capped))
+                                      held_out_protocol(episodes, seed, config.env_id, config.algo),
+                                      play_pipeline_name(config.env_id), result.capped))
     plot_learning_curve(run_dir, f"{config.algo} on {config.env_id} (seed {config.seed})")
     if video:
         play(agent, config.env_id, config.env_kwargs, 1, stream_seed("video", config.seed), video=run_dir / "replay.mp4")
