@@ -96,9 +96,9 @@ def build_parser(algo: str | None = None, env_id: str | None = None) -> argparse
                             "--resume, earlier sessions count), with its final evaluation, video and card, as if "
                             "--steps were reached")
     train.add_argument("--stop-at", type=float, default=None, metavar="RETURN",
-                       help="stop training once a periodic greedy evaluation reaches this mean return; the final score "
-                            "still comes from held-out episodes (default: the preset's, e.g. 500 for dqn on CartPole-v1, unless "
-                            "--steps is given; zoo tune and bench keep the preset's)")
+                       help="stop training once a periodic greedy evaluation reaches this mean return; the final "
+                            "score still comes from held-out episodes (default: the preset's, e.g. 500 for dqn on "
+                            "CartPole-v1, unless --steps is given; zoo tune and bench keep the preset's)")
     train.add_argument("--snapshot-every", type=int, default=0, metavar="STEPS",
                        help="copy the weights to snapshots/ every STEPS environment steps, for a learning curve "
                             "measured afterwards (benchmarks/pong_curve.py); not pushed to the Hub (default: 0, none)")

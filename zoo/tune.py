@@ -20,7 +20,6 @@ running trial FAIL at once.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
