@@ -4,7 +4,6 @@ bench reports IQM and mean with bootstrap intervals."""
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
