@@ -171,3 +171,24 @@ def test_iqm_and_bootstrap_by_hand():
     low, high = bootstrap_ci(np.r_[np.zeros(50), np.ones(50)], seed=1)
     # the mean of 100 fair coin flips: 0.5 ± 1.96 · 0.05
     assert low == pytest.approx(0.4, abs=0.02) and high == pytest.approx(0.6, abs=0.02)
+
+
+def test_best_json_repeats_its_trial_with_the_stop_it_trained_with(tmp_path, capsys, monkeypatch):
+    from types import SimpleNamespace
+
+    from zoo.tune import StudySpec, best_config
+
+    spec = StudySpec("tune", "dqn", "toy/Trap-v0", 10**6, {"gamma": 1.0}, stop_at=1.0)
+    trial = SimpleNamespace(params={"learning_rate": 3e-3}, value=1.0, number=4)
+    best = best_config(SimpleNamespace(best_trial=trial, study_name="s"), spec)
+    assert best["stop_at"] == 1.0 and best["steps"] == 10**6
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "best.json").write_text(json.dumps(best))
+    assert main(["train", "dqn", "toy/Trap-v0", "--hyperparams", "best.json", "--eval-every", "500",
+                 "--eval-episodes", "20", "--no-video", "--out", "run"]) == 0
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert config["stopped_when_solved"]["stop_at"] == 1.0 and config["stopped_when_solved"]["at_step"] < 10**6
+    (tmp_path / "bad.json").write_text(json.dumps({**best, "stop_at": "soon"}))
+    capsys.readouterr()
+    assert main(["train", "dqn", "toy/Trap-v0", "--hyperparams", "bad.json", "--out", "bad"]) == 2
+    assert "stop_at should be a number" in capsys.readouterr().err

@@ -31,6 +31,15 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         raise
 
 
+def existing_parent(path: str | os.PathLike) -> tuple[Path, bool]:
+    """The nearest folder above ``path`` that exists, and whether ``path`` (with any missing folders between)
+    can be created in it."""
+    parent = Path(path).parent
+    while not parent.exists():
+        parent = parent.parent
+    return parent, parent.is_dir() and os.access(parent, os.W_OK | os.X_OK)
+
+
 def write_text(path: str | os.PathLike, text: str) -> None:
     """Atomically write ``text`` to ``path``."""
     with atomic_path(path) as tmp:

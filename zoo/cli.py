@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shlex
 import sys
 from pathlib import Path
@@ -264,6 +263,8 @@ def _train(args: argparse.Namespace) -> int:
     from_file = _read_hyperparams(args.hyperparams, args.algo, args.env_id)
     hyper = {**from_file.get("hyperparameters", {}), **hyper}
     steps = args.steps if args.steps is not None else from_file.get("steps")
+    if args.stop_at is None:  # a best.json repeats its trial: its steps and the stop it trained with
+        common["stop_at"] = from_file.get("stop_at")
     return _report(train(TrainSettings(algo=args.algo, env_id=args.env_id, seed=args.seed or 0, steps=steps,
                                        out=args.out, hyperparameters=hyper, env_kwargs=dict(args.env_kwarg),
                                        force=args.force, **common)))
@@ -418,10 +419,10 @@ def _check_video_path(path: Path) -> None:
         raise ZooError(f"--video {path} is a folder; give a file name such as {path / 'play.mp4'}")
     if path.suffix.lower() != ".mp4":
         raise ZooError(f"--video {path}: the video is an mp4; give a name ending in .mp4")
-    parent = path.parent
-    while not parent.exists():
-        parent = parent.parent
-    if not parent.is_dir() or not os.access(parent, os.W_OK):
+    from zoo.atomic import existing_parent
+
+    parent, writable = existing_parent(path)
+    if not writable:
         raise ZooError(f"--video {path}: {parent} is not a writable folder")
 
 
@@ -460,6 +461,9 @@ def _read_hyperparams(path: Path | None, algo: str, env_id: str) -> dict[str, An
                        f"{env_id}")
     if not isinstance(data.get("hyperparameters", {}), dict):
         raise ZooError(f"{path}: hyperparameters should be an object")
+    stop = data.get("stop_at")
+    if stop is not None and (isinstance(stop, bool) or not isinstance(stop, (int, float))):
+        raise ZooError(f"{path}: stop_at should be a number (a mean return), not {stop!r}")
     return data
 
 

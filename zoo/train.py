@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Any, Callable
 
 from zoo.agent import Resumable, Spaces
 from zoo.algorithms import build_agent, check_fits, get_algorithm, space_desc
-from zoo.atomic import DirectoryLock, replace_directory
+from zoo.atomic import DirectoryLock, existing_parent, replace_directory
 from zoo.checkpoint import load_checkpoint
 from zoo.collector import AsyncCollector, Collector, SingleEnv
 from zoo.config import build_config
@@ -214,10 +213,8 @@ def _check_out(out: Path, s: TrainSettings) -> None:
         if not is_run_directory(out):
             raise ZooError(f"{out} is not a run directory (no value-zoo config.json): --force only replaces runs. "
                            "Choose another --out, or move its files away first.")
-    parent = out.parent
-    while not parent.exists():
-        parent = parent.parent
-    if not os.access(parent, os.W_OK | os.X_OK):
+    parent, writable = existing_parent(out)
+    if not writable:
         raise ZooError(f"cannot create {out}: {parent} is not writable. Choose another --out.")
 
 

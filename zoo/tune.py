@@ -196,10 +196,6 @@ class _Probe:
         self.space[name] = ("range", low, high)
         return low
 
-    def suggest_int(self, name: str, low: int, high: int, log: bool = False) -> int:
-        self.space[name] = ("range", low, high)
-        return low
-
     def suggest_categorical(self, name: str, choices: list) -> Any:
         self.space[name] = ("choices", choices)
         return choices[0]
@@ -370,7 +366,8 @@ def run_study(settings: StudySettings, worker_args: list[str]) -> None:
 def best_config(study, spec: StudySpec) -> dict[str, Any]:
     """The best trial in the preset format that `zoo train --hyperparams` reads."""
     best = study.best_trial
-    return {"algo": spec.algo, "env_id": spec.env_id, "steps": spec.steps,
+    stop = {"stop_at": spec.stop_at} if spec.stop_at is not None else {}
+    return {"algo": spec.algo, "env_id": spec.env_id, "steps": spec.steps, **stop,
             "hyperparameters": {**spec.hyperparameters, **best.params},
             "value": best.value, "trial": best.number, "study": study.study_name}
 
