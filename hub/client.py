@@ -7,7 +7,7 @@ import contextlib
 import os
 from typing import Iterator
 
-from zoo.errors import ZooError
+from zoo.errors import ZooError, first_line
 
 
 def hub_api(endpoint: str | None = None, token: str | None = None):
@@ -46,11 +46,6 @@ def unreachable(error: BaseException) -> bool:
     return isinstance(error, OSError) or type(error).__module__.startswith(("httpx", "httpcore"))
 
 
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
-
-
 @contextlib.contextmanager
 def hub_errors(api, repo_id: str, writing: bool, revision: str | None = None) -> Iterator[None]:
     """Turn what the client raises while reading (``writing=False``) or writing ``repo_id`` into a ZooError
@@ -80,10 +75,10 @@ def hub_errors(api, repo_id: str, writing: bool, revision: str | None = None) ->
                            "`hf auth login` or set HF_TOKEN to a token with "
                            f"{'write' if writing else 'read'} access.") from None
         action = "refused the upload to" if writing else "answered HTTP {status} for"
-        raise ZooError(f"the Hub {action.format(status=status)} {repo_id} (HTTP {status}): {_first_line(error)}") from None
+        raise ZooError(f"the Hub {action.format(status=status)} {repo_id} (HTTP {status}): {first_line(error)}") from None
     except Exception as error:  # OSError, and httpx2's transport errors, which are not OSErrors
         if unreachable(error):
             hint = "" if writing else f" ({repo_id} was never pulled here, so there is no cached copy to use)"
-            raise ZooError(f"cannot reach {api.endpoint} ({_first_line(error)}). Check your network or "
+            raise ZooError(f"cannot reach {api.endpoint} ({first_line(error)}). Check your network or "
                            f"HF_ENDPOINT{hint}.") from None
         raise

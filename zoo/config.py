@@ -112,7 +112,7 @@ def _check_hidden(text: str) -> None:
     except ValueError:
         raise ZooError(f"hidden={text!r}: give layer sizes like 256,256") from None
     if any(n < 1 for n in sizes):
-        raise ZooError(f"hidden={text!r}: give layer sizes like 256,256") from None
+        raise ZooError(f"hidden={text!r}: give layer sizes like 256,256")
     if len(sizes) > MAX_LAYERS or any(n > MAX_LAYER for n in sizes):
         raise ZooError(f"hidden={text!r}: at most {MAX_LAYERS} layers of at most {MAX_LAYER:,} units")
 

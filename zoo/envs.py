@@ -8,7 +8,7 @@ from typing import Any
 import gymnasium as gym
 
 import toy_envs  # noqa: F401  (registers toy/*)
-from zoo.errors import ZooError
+from zoo.errors import ZooError, first_line
 
 
 def _import_plugins() -> None:
@@ -67,20 +67,15 @@ def make_env(env_id: str, env_kwargs: dict[str, Any] | None = None, render_mode:
         except ZooError:
             raise
         except Exception as error:  # noqa: BLE001 - ALE raises a mix of types for bad arguments
-            raise ZooError(f"cannot make {env_id} with arguments {kwargs}: {_first_line(error)}") from None
+            raise ZooError(f"cannot make {env_id} with arguments {kwargs}: {first_line(error)}") from None
     try:
         return gym.make(env_id, render_mode=render_mode, **_capped(env_id, kwargs, episode_cap))
     except (ImportError, gym.error.DependencyNotInstalled) as error:
-        raise ZooError(f"{env_id} needs a package that is not installed ({_first_line(error)}). Install it, or "
+        raise ZooError(f"{env_id} needs a package that is not installed ({first_line(error)}). Install it, or "
                        "choose another env (`zoo list`).") from None
     except Exception as error:  # noqa: BLE001 - envs raise ValueError, KeyError, AssertionError... for bad kwargs
         raise ZooError(f"cannot make {env_id} with arguments {kwargs}: {type(error).__name__}: "
-                       f"{_first_line(error)}") from None
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0][:300] if text else type(error).__name__
+                       f"{first_line(error)}") from None
 
 
 def make_vec_env(env_id: str, num_envs: int, env_kwargs: dict[str, Any] | None = None, play_pipeline: bool = False,

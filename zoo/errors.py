@@ -7,3 +7,9 @@ class ZooError(Exception):
 
 class Interrupted(ZooError):
     """Training stopped by Ctrl-C after saving a checkpoint; the command exits with 130."""
+
+
+def first_line(error: BaseException, limit: int = 300) -> str:
+    """The first line of an exception's message (its type's name if empty), for a one-line error."""
+    text = str(error).strip()
+    return text.splitlines()[0][:limit] if text else type(error).__name__
