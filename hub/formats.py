@@ -22,7 +22,7 @@ import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from zoo.errors import ZooError
+from zoo.errors import ZooError, first_line
 
 if TYPE_CHECKING:  # torch is imported where tensors are read: `zoo pull` should not wait for it
     import torch
@@ -84,7 +84,7 @@ def read_foreign_state_dict(fmt: str, file: Path) -> dict[str, "torch.Tensor"]:
         else:
             state = torch.load(file, map_location="cpu", weights_only=True)
     except Exception as error:  # UnpicklingError for anything but plain tensors, zip errors, truncation
-        raise ZooError(f"cannot read {file} as a {fmt} checkpoint of plain tensors ({str(error).splitlines()[0]}). "
+        raise ZooError(f"cannot read {file} as a {fmt} checkpoint of plain tensors ({first_line(error)}). "
                        "Only state dicts are loaded, never arbitrary pickles.") from None
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise ZooError(f"{file} is not a state dict of tensors")

@@ -32,7 +32,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from zoo.errors import ZooError
+from zoo.errors import ZooError, first_line
 
 HEARTBEAT_S = int(os.environ.get("ZOO_TUNE_HEARTBEAT_S", "5"))
 GRACE_S = int(os.environ.get("ZOO_TUNE_GRACE_S", "20"))
@@ -137,8 +137,7 @@ def open_storage(url: str):
                 engine_kwargs={"pool_pre_ping": True, **({"connect_args": {"connect_timeout": 5}}
                                                           if url.startswith("postgresql") else {})})
     except Exception as error:  # noqa: BLE001 - sqlalchemy and drivers raise many kinds
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise ZooError(f"cannot open the study storage {shown(url)}: {first[:300]}. Check the URL (host, port, "
+        raise ZooError(f"cannot open the study storage {shown(url)}: {first_line(error)}. Check the URL (host, port, "
                        "user, password, database) and that the server runs; without --storage the study lives "
                        "in runs/optuna.db.") from None
 
@@ -343,8 +342,7 @@ def run_study(settings: StudySettings, worker_args: list[str]) -> None:
     if settings.jobs == 1:
         work(settings)
         return
-    env = {**os.environ, "ZOO_TUNE_WORKER": "1"}
-    workers = [subprocess.Popen([sys.executable, "-m", "zoo.cli", *worker_args], env=env)
+    workers = [subprocess.Popen([sys.executable, "-m", "zoo.cli", *worker_args])
                for _ in range(settings.jobs - 1)]
     try:
         work(settings)
