@@ -49,6 +49,11 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+_OPTIONAL = ("preprocessing", "command", "stopped_by_time_limit", "stopped_when_solved", "converted_from", "versions",
+             "created")
+"""RunConfig's fields that config.json may leave out, in the order it writes them."""
+
+
 @dataclass(frozen=True)
 class RunConfig:
     """What a run is: enough to rebuild its agent and to train it again (``config.json``)."""
@@ -78,8 +83,7 @@ class RunConfig:
         data = dataclasses.asdict(self)
         data["spaces"] = {"observation": self.spaces.observation, "action": self.spaces.action}
         order = ["format_version", "algo", "env_id", "env_kwargs", "seed", "steps", "spaces", "hyperparameters",
-                 "preprocessing", "command", "stopped_by_time_limit", "stopped_when_solved", "converted_from",
-                 "versions", "created"]
+                 *_OPTIONAL]
         return {k: data[k] for k in order if data[k] is not None}
 
     @classmethod
@@ -95,8 +99,7 @@ class RunConfig:
                           hyperparameters=data.get("hyperparameters", {}), env_kwargs=data.get("env_kwargs") or {})
         except (KeyError, TypeError) as error:
             raise ZooError(f"{where} lacks the key {error}. Retrain, or pull it again.") from None
-        for name in ("preprocessing", "command", "stopped_by_time_limit", "stopped_when_solved", "converted_from",
-                     "versions", "created"):
+        for name in _OPTIONAL:
             if data.get(name) is not None:
                 kwargs[name] = data[name]
         _check_types(kwargs, where)
