@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
+from typing import Callable, Iterator
 
 import numpy as np
 
 from zoo.atomic import atomic_path
 
 
-def write_mp4(path: Path, frames: list[np.ndarray], fps: float) -> None:
-    """Write ``frames`` (H×W×3 uint8) to ``path`` atomically."""
+@contextlib.contextmanager
+def mp4_writer(path: Path, fps: float) -> Iterator[Callable[[np.ndarray], None]]:
+    """Yield ``append(frame)`` (H×W×3 uint8) that streams frames to ffmpeg as they come, so encoding runs in
+    ffmpeg's process beside the episode being filmed; the file appears at ``path`` only when complete."""
     import imageio.v2 as imageio
 
     with atomic_path(path) as tmp:
         # macro_block_size=1 keeps odd frame sizes (e.g. 210×160 Atari) without a resize warning.
-        imageio.mimwrite(tmp, frames, fps=fps, codec="libx264", macro_block_size=1, quality=7,
-                         ffmpeg_log_level="error", output_params=["-pix_fmt", "yuv420p"])
+        with imageio.get_writer(tmp, fps=fps, codec="libx264", macro_block_size=1, quality=7,
+                                ffmpeg_log_level="error", output_params=["-pix_fmt", "yuv420p"]) as writer:
+            yield writer.append_data
+

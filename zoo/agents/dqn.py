@@ -21,6 +21,7 @@ from zoo.errors import ZooError
 from zoo.losses import dqn_loss
 from zoo.networks import (CNNS, build_q_network, detached_copy, load_weights, network_input, observation_kind,
                           parse_hidden)
+from zoo.optim import Adam
 from zoo.replay import ReplayBuffer
 from zoo.schedules import exponential_schedule, linear_schedule
 from zoo.targets import double_q_target, td_target
@@ -133,8 +134,8 @@ class DQNAgent:
             self.q = self.q.to(memory_format=torch.channels_last)
         self.target = copy.deepcopy(self.q).requires_grad_(False)
         # Fused Adam: one kernel for all parameters instead of a loop of small ops (1.7 vs 2.0 ms per update
-        # of a small MLP on this CPU, where per-op overhead dominates).
-        self.optimizer = torch.optim.Adam(self.q.parameters(), lr=config.learning_rate, eps=config.adam_eps, fused=True)
+        # of a small MLP on this CPU, where per-op overhead dominates), without torch.optim's 2 s import.
+        self.optimizer = Adam(self.q.parameters(), lr=config.learning_rate, eps=config.adam_eps)
         self.steps_done = 0
         self.updates_done = 0
         self.last_loss = float("nan")
@@ -213,7 +214,7 @@ class DQNAgent:
             else:
                 y = td_target(reward, next_target.max(dim=1).values, done, discount)
         loss = dqn_loss(q_obs, action, y, c.loss)
-        self.optimizer.zero_grad(set_to_none=True)
+        self.optimizer.zero_grad()
         loss.backward()
         if c.max_grad_norm > 0:
             torch.nn.utils.clip_grad_norm_(self.q.parameters(), c.max_grad_norm)

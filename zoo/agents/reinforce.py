@@ -21,6 +21,7 @@ from zoo.collector import Step
 from zoo.errors import ZooError
 from zoo.losses import reinforce_loss
 from zoo.networks import detached_copy, load_weights, mlp, network_input, observation_kind, parse_hidden
+from zoo.optim import Adam
 from zoo.targets import discounted_returns
 
 Episode = tuple[np.ndarray, np.ndarray, np.ndarray, bool, np.ndarray]
@@ -71,7 +72,7 @@ class ReinforceAgent:
         self.policy = mlp([self.obs_dim, *hidden, self.n_actions]).to(self.device)
         self.value = mlp([self.obs_dim, *hidden, 1]).to(self.device) if config.baseline else None
         params = list(self.policy.parameters()) + (list(self.value.parameters()) if self.value else [])
-        self.optimizer = torch.optim.Adam(params, lr=config.learning_rate)
+        self.optimizer = Adam(params, lr=config.learning_rate)
         self.steps_done, self.updates_done = 0, 0
         self.last_loss = float("nan")
         self._paths: list[tuple[list, list, list]] = []  # per env: observations, actions, rewards so far
@@ -114,10 +115,10 @@ class ReinforceAgent:
         G = torch.as_tensor(np.concatenate(returns), dtype=torch.float32, device=self.device)
         values = self.value(obs).squeeze(1) if self.value is not None else None
         loss = reinforce_loss(self.policy(obs), actions, G, values, c.normalize_returns, c.entropy_coef)
-        self.optimizer.zero_grad(set_to_none=True)
+        self.optimizer.zero_grad()
         loss.backward()
         if c.max_grad_norm > 0:
-            torch.nn.utils.clip_grad_norm_([p for g in self.optimizer.param_groups for p in g["params"]], c.max_grad_norm)
+            torch.nn.utils.clip_grad_norm_(self.optimizer.params, c.max_grad_norm)
         self.optimizer.step()
         self.updates_done += 1
         return loss.item()

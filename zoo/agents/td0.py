@@ -18,6 +18,7 @@ from zoo.collector import Step
 from zoo.errors import ZooError
 from zoo.losses import td0_loss
 from zoo.networks import detached_copy, load_weights, mlp, network_input, observation_kind, parse_hidden
+from zoo.optim import Adam
 from zoo.targets import td_target
 
 
@@ -56,7 +57,7 @@ class TD0Agent:
         self.rng = np.random.default_rng(seed)
         self._play_rng = np.random.default_rng([seed, 1])
         self.value = mlp([self.obs_dim, *parse_hidden(config.hidden), 1]).to(self.device)
-        self.optimizer = torch.optim.Adam(self.value.parameters(), lr=config.learning_rate)
+        self.optimizer = Adam(self.value.parameters(), lr=config.learning_rate)
         self.steps_done = 0
         self.last_loss = float("nan")
 
@@ -84,7 +85,7 @@ class TD0Agent:
             target = td_target(torch.as_tensor(rewards, dtype=torch.float32, device=self.device), next_v,
                                torch.as_tensor(terminated, dtype=torch.float32, device=self.device), self.config.gamma)
         loss = td0_loss(v, target)
-        self.optimizer.zero_grad(set_to_none=True)
+        self.optimizer.zero_grad()
         loss.backward()
         self.optimizer.step()
         return loss.item()
