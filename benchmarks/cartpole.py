@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
+import os
 import statistics
 import subprocess
 import sys
@@ -27,6 +27,7 @@ from pathlib import Path
 
 import torch
 
+from zoo.device import cpu_description
 from zoo.episodes import evaluate
 from zoo.presets import preset
 from zoo.seeds import stream_seed
@@ -107,7 +108,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--only", choices=["zoo", "sb3", "reinforce", "command"], default=None)
     args = parser.parse_args()
-    print(f"machine: {platform.machine()}, {torch.get_num_threads()} torch threads, torch {torch.__version__}\n")
+    print(f"CPU: {cpu_description()}, {os.cpu_count()} cores, torch {torch.__version__}\n")
     results: dict[str, list] = {}
     sides = [args.only] if args.only else ["zoo", "sb3", "reinforce", "command"]
     sb3_totals: list[float] = []

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from typing import Iterator
+
 from zoo.errors import ZooError
 
 
@@ -42,3 +45,25 @@ def cpu_description() -> str:
     except OSError:
         pass
     return f"{model} ({torch.backends.cpu.get_cpu_capability()})"
+
+
+# A small MLP's update (CartPole DQN: batch 256, 128x128) is ~40 small ops. Split over 2 OpenMP threads each
+# op pays a wake-up: 4.7-5.2 ms per update with sleeping threads (zoo's default, see zoo/__init__.py) and
+# 2.2-4.2 ms with spinning ones, against 2.5 ms on one thread with neither (AMD EPYC, AVX2; BENCHMARKS.md).
+SMALL_NETWORK_THREADS = 1
+
+
+@contextlib.contextmanager
+def torch_threads(count: int | None) -> Iterator[None]:
+    """Run the body with ``count`` torch threads (None: as they are), then restore the earlier count."""
+    if count is None:
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(count)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

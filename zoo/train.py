@@ -20,14 +20,13 @@ from zoo.atomic import DirectoryLock, existing_parent, replace_directory
 from zoo.checkpoint import load_checkpoint
 from zoo.collector import AsyncCollector, Collector, SingleEnv
 from zoo.config import build_config
-from zoo.device import check_device
+from zoo.device import SMALL_NETWORK_THREADS, check_device, torch_threads
 from zoo.envs import make_env, make_vec_env
 from zoo.episodes import evaluate, play
 from zoo.errors import Interrupted, ZooError
 from zoo.metrics import MetricsLogger
-from zoo.model_card import write_model_card
-from zoo.plots import plot_learning_curve
 from zoo.presets import DEFAULT_STEPS, preset
+from zoo.report import report_beside
 from zoo.run_dir import Results, RunConfig, load_run, read_json, write_config, write_results
 from zoo.seeds import check_run_seed, stream_seed
 from zoo.trainer import Schedule, Trainer
@@ -243,7 +242,8 @@ def train(settings: TrainSettings, on_evaluation: Callable[[int, float], None] |
     if not locked:
         raise ZooError(f"{out} is being written by another `zoo train` right now; wait for it, or choose another --out")
     try:
-        return _train(s, plan, on_evaluation)
+        with torch_threads(_threads(s, plan)):
+            return _train(s, plan, on_evaluation)
     except BaseException:
         if not existed and out.is_dir() and not any(out.iterdir()):
             out.rmdir()  # failed before writing anything: leave no empty folder behind
@@ -318,6 +318,15 @@ def _train(s: TrainSettings, plan: _Plan, on_evaluation: Callable[[int, float], 
     return out
 
 
+def _threads(s: TrainSettings, plan: _Plan) -> int | None:
+    """One torch thread for a small network on a CPU (zoo.device.SMALL_NETWORK_THREADS); a CNN keeps them all."""
+    if s.device != "cpu" or plan.algorithm.tabular:
+        return None
+    from zoo.networks import observation_kind
+
+    return None if observation_kind(plan.spaces.observation)[0] == "atari" else SMALL_NETWORK_THREADS
+
+
 def _env_seed(seed: int, session: int) -> int:
     """The training envs' seed in a run's ``session``-th session (0: the first), inside the train band."""
     from zoo.seeds import MAX_SEED, SPAN
@@ -352,7 +361,7 @@ def _finish_run_dir(run_dir: Path, config: RunConfig, episodes: int, device: str
     write_results(run_dir, Results.of(result.returns, config.env_id, seed,
                                       held_out_protocol(episodes, seed, config.env_id, config.algo),
                                       play_pipeline_name(config.env_id), result.capped))
-    plot_learning_curve(run_dir, f"{config.algo} on {config.env_id} (seed {config.seed})")
-    if video:
-        play(agent, config.env_id, config.env_kwargs, 1, stream_seed("video", config.seed), video=run_dir / "replay.mp4")
-    write_model_card(run_dir)
+    with report_beside(run_dir):  # the curve and the card, drawn in a second process while this one films
+        if video:
+            play(agent, config.env_id, config.env_kwargs, 1, stream_seed("video", config.seed),
+                 video=run_dir / "replay.mp4")

@@ -187,30 +187,18 @@ class DQNAgent:
     def update(self, batch) -> float:
         """One gradient step on a replay minibatch; returns the loss."""
         c = self.config
-        n = len(batch.action)
-        # Double DQN needs the online net on s' too. A small MLP pays per op, so it does [s; s'] in one pass;
-        # a CNN pays per FLOP, and backpropagating through the s' half (all zeros) cost 18% of a Pong update.
-        joint = c.double and self.obs_kind != "atari"
-        if joint:
-            both = self.obs_tensor(np.concatenate([batch.obs, batch.next_obs]))
-            obs, next_obs = both[:n], both[n:]
-        else:
-            obs, next_obs = self.obs_tensor(batch.obs), self.obs_tensor(batch.next_obs)
+        obs, next_obs = self.obs_tensor(batch.obs), self.obs_tensor(batch.next_obs)
         action = torch.as_tensor(batch.action, device=self.device)
         reward = torch.as_tensor(batch.reward, device=self.device)
         done = torch.as_tensor(batch.done, device=self.device)
         discount = torch.as_tensor(batch.discount, device=self.device)
-        if joint:  # the next half only picks actions: no gradient flows through it
-            q_both = self._forward(self.q, both)
-            q_obs, next_online = q_both[:n], q_both[n:].detach()
-        else:
-            q_obs = self._forward(self.q, obs)
+        # s' goes through the nets without a graph: one [s; s'] pass would save an op or two but backpropagate
+        # through twice the rows (2.5 vs 3.8 ms per CartPole update on one AVX2 core).
+        q_obs = self._forward(self.q, obs)
         with torch.no_grad():
-            if c.double and not joint:
-                next_online = self._forward(self.q, next_obs)
             next_target = self._forward(self.target, next_obs)
             if c.double:
-                y = double_q_target(reward, next_online, next_target, done, discount)
+                y = double_q_target(reward, self._forward(self.q, next_obs), next_target, done, discount)
             else:
                 y = td_target(reward, next_target.max(dim=1).values, done, discount)
         loss = dqn_loss(q_obs, action, y, c.loss)

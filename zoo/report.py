@@ -1,0 +1,60 @@
+"""The parts of a run directory written for people: ``learning_curve.png`` and the model card ``README.md``.
+
+Neither needs torch nor the agent, so `zoo train` writes them in a second interpreter while it films the
+replay video: matplotlib's and huggingface_hub's imports and the drawing (1.3 s on an AMD EPYC) then run
+beside the rendering instead of after it. ``python -m zoo.report RUN_DIR`` writes both.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import sys
+from pathlib import Path
+from typing import Iterator
+
+from zoo.errors import ZooError
+from zoo.model_card import write_model_card
+from zoo.plots import plot_learning_curve
+from zoo.run_dir import read_config
+
+
+def write_report(run_dir: Path) -> None:
+    """Draw the learning curve and write the model card from the run's config, metrics and results."""
+    config = read_config(run_dir)
+    plot_learning_curve(run_dir, f"{config.algo} on {config.env_id} (seed {config.seed})")
+    write_model_card(run_dir)
+
+
+@contextlib.contextmanager
+def report_beside(run_dir: Path) -> Iterator[None]:
+    """Write the report in a child interpreter while the ``with`` body runs; at its end wait for the child,
+    whose failure becomes a ZooError. An exception in the body (Ctrl-C too) stops the child."""
+    child = subprocess.Popen([sys.executable, "-m", "zoo.report", str(run_dir)], stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        yield
+    except BaseException:
+        child.kill()
+        child.communicate()
+        raise
+    _, error = child.communicate()
+    if child.returncode != 0:
+        lines = (error or "").strip().splitlines() or [f"exit status {child.returncode}"]
+        raise ZooError(f"writing the learning curve and model card of {run_dir} failed: {lines[-1]}")
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print("usage: python -m zoo.report RUN_DIR", file=sys.stderr)
+        return 2
+    try:
+        write_report(Path(argv[0]))
+    except Exception as error:  # one line for the parent's message; the run stays as it is
+        print(f"{type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
