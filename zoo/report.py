@@ -30,7 +30,10 @@ def write_report(run_dir: Path) -> None:
 def report_beside(run_dir: Path) -> Iterator[None]:
     """Write the report in a child interpreter while the ``with`` body runs; at its end wait for the child,
     whose failure becomes a ZooError. An exception in the body (Ctrl-C too) stops the child."""
-    child = subprocess.Popen([sys.executable, "-m", "zoo.report", str(run_dir)], stdin=subprocess.DEVNULL,
+    # the child imports this very zoo (not whatever a folder named zoo in the working directory holds)
+    here = str(Path(__file__).resolve().parent.parent)
+    code = f"import sys; sys.path.insert(0, {here!r}); from zoo.report import main; sys.exit(main(sys.argv[1:]))"
+    child = subprocess.Popen([sys.executable, "-c", code, str(run_dir)], stdin=subprocess.DEVNULL,
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         yield
