@@ -13,11 +13,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-# torch's OpenMP threads spin while they wait for work. Alone on 2 cores that is worth ~20% on a small MLP,
-# but beside a second busy process (a test suite, another training, a parallel trial) the spinning takes the
-# other process's core: the same CartPole training ran 5x slower (BENCHMARKS.md, benchmarks/threads.py).
-# Waiting threads therefore sleep, unless the user chose (OMP_WAIT_POLICY set, or ZOO_THREADS=spin). It must
-# be set before torch loads its OpenMP runtime, so here, at the first `import zoo`.
+# torch's OpenMP threads spin while they wait for work, and beside a second busy process (a test suite,
+# another training, a parallel trial) the spinning takes the other process's core: a CartPole training on 2
+# threads ran 5x slower (BENCHMARKS.md, benchmarks/threads.py). Waiting threads therefore sleep, unless the
+# user chose (OMP_WAIT_POLICY set, or ZOO_THREADS=spin). It must be set before torch loads its OpenMP
+# runtime, so here, at the first `import zoo`. (Small networks now train on one thread, where neither policy
+# costs anything: zoo.device.SMALL_NETWORK_THREADS; the Pong CNN keeps both cores busy either way.)
 if os.environ.get("ZOO_THREADS", "").lower() not in ("spin", "off"):
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
