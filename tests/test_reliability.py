@@ -20,8 +20,10 @@ QUICK_DQN = ["--no-video", "--no-tensorboard", "--learning-starts", "200", "--bu
 
 
 def start(args, cwd=None):
+    # Ctrl-C as a terminal delivers it: a suite started in the background (`make test &`) inherits SIGINT
+    # ignored, and a Python started so keeps ignoring it, rightly, once the trainer's own handler is gone.
     return subprocess.Popen([*CLI, *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=ENV, cwd=cwd)
+                            env=ENV, cwd=cwd, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def wait_for(predicate, timeout=90.0):
