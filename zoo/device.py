@@ -48,8 +48,8 @@ def cpu_description() -> str:
 
 
 # A small MLP's update (CartPole DQN: batch 256, 128x128) is ~40 small ops. Split over 2 OpenMP threads each
-# op pays a wake-up: 4.7-5.2 ms per update with sleeping threads (zoo's default, see zoo/__init__.py) and
-# 2.2-4.2 ms with spinning ones, against 2.5 ms on one thread with neither (AMD EPYC, AVX2; BENCHMARKS.md).
+# op pays a wake-up (sleeping threads, zoo's default, see zoo/__init__.py) or a fight for the core (spinning
+# ones): 6.4 and 4.6 ms per update, against 3.3 ms on one thread (benchmarks/mlp_update.py, AMD EPYC, AVX2).
 SMALL_NETWORK_THREADS = 1
 
 
