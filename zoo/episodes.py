@@ -126,18 +126,8 @@ def play(agent, env_id: str, env_kwargs: dict[str, Any] | None, episodes: int, s
             return run_episodes(agent, envs, episodes, seed, on_episode=on_episode)
         from zoo.video import mp4_writer
 
-        fps = envs.envs[0].metadata.get("render_fps") or 30
         video.parent.mkdir(parents=True, exist_ok=True)
-        last: list[np.ndarray] = []
-
-        def film(frame: np.ndarray) -> None:
-            append(frame)
-            last[:] = [frame]
-
-        with mp4_writer(video, fps) as append:
-            result = run_episodes(agent, envs, episodes, seed, on_episode=on_episode, on_frame=film)
-            for _ in range(max(1, int(fps))):  # hold the last frame a moment so the outcome is visible
-                append(last[0])
-        return result
+        with mp4_writer(video, envs.envs[0].metadata.get("render_fps") or 30) as append:
+            return run_episodes(agent, envs, episodes, seed, on_episode=on_episode, on_frame=append)
     finally:
         envs.close()

@@ -6,7 +6,8 @@ command (BENCHMARKS.md). Nothing here compiles, so this class calls the kernel
 ``torch.optim.Adam(fused=True)`` calls (``torch._fused_adam_``), with the same state (``step``,
 ``exp_avg``, ``exp_avg_sq``) and the same ``state_dict`` format: its updates are bit for bit those of
 ``torch.optim.Adam(..., fused=True)`` (tests/test_optim.py), and checkpoints written by either load into
-the other. Where the kernel is missing, it falls back to ``torch.optim.Adam``.
+the other. The kernel is in every torch the project allows (>= 2.6); tests/test_optim.py fails first if a
+new torch drops it.
 """
 
 from __future__ import annotations
@@ -26,9 +27,6 @@ class Adam:
             raise ValueError("Adam got no parameters")
         self.lr, self.betas, self.eps = float(lr), (float(betas[0]), float(betas[1])), float(eps)
         self.state: dict[int, dict[str, torch.Tensor]] = {}
-        self._fallback = None
-        if not hasattr(torch, "_fused_adam_"):
-            self._fallback = torch.optim.Adam(self.params, lr=lr, betas=betas, eps=eps)
 
     def zero_grad(self) -> None:
         for p in self.params:
@@ -37,8 +35,6 @@ class Adam:
     @torch.no_grad()
     def step(self) -> None:
         """One Adam step on the parameters that have a gradient."""
-        if self._fallback is not None:
-            return self._fallback.step()
         groups: dict[tuple[torch.device, torch.dtype], list[int]] = {}
         for i, p in enumerate(self.params):
             if p.grad is not None:
@@ -63,8 +59,6 @@ class Adam:
 
     def state_dict(self) -> dict[str, Any]:
         """``torch.optim.Adam(fused=True).state_dict()``'s layout: ``state`` by parameter index, one group."""
-        if self._fallback is not None:
-            return self._fallback.state_dict()
         group = {"lr": self.lr, "betas": self.betas, "eps": self.eps, "weight_decay": 0.0, "amsgrad": False,
                  "maximize": False, "foreach": None, "capturable": False, "differentiable": False, "fused": True,
                  "decoupled_weight_decay": False, "params": list(range(len(self.params)))}
@@ -72,8 +66,6 @@ class Adam:
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Load what ``state_dict`` (or ``torch.optim.Adam``'s) gave, for the same parameters."""
-        if self._fallback is not None:
-            return self._fallback.load_state_dict(state_dict)
         groups = state_dict["param_groups"]
         if len(groups) != 1 or len(groups[0]["params"]) != len(self.params):
             raise ValueError(f"an optimiser state for {sum(len(g['params']) for g in groups)} parameters in "

@@ -12,14 +12,22 @@ from zoo.atomic import atomic_path
 
 
 @contextlib.contextmanager
-def mp4_writer(path: Path, fps: float) -> Iterator[Callable[[np.ndarray], None]]:
+def mp4_writer(path: Path, fps: float, hold_s: float = 1.0) -> Iterator[Callable[[np.ndarray], None]]:
     """Yield ``append(frame)`` (H×W×3 uint8) that streams frames to ffmpeg as they come, so encoding runs in
-    ffmpeg's process beside the episode being filmed; the file appears at ``path`` only when complete."""
+    ffmpeg's process beside the episode being filmed; the last frame is held ``hold_s`` seconds so the
+    outcome is visible, and the file appears at ``path`` only when complete."""
     import imageio.v2 as imageio
+
+    last: list[np.ndarray] = []
+
+    def append(frame: np.ndarray) -> None:
+        writer.append_data(frame)
+        last[:] = [frame]
 
     with atomic_path(path) as tmp:
         # macro_block_size=1 keeps odd frame sizes (e.g. 210×160 Atari) without a resize warning.
         with imageio.get_writer(tmp, fps=fps, codec="libx264", macro_block_size=1, quality=7,
                                 ffmpeg_log_level="error", output_params=["-pix_fmt", "yuv420p"]) as writer:
-            yield writer.append_data
-
+            yield append
+            for _ in range(max(1, int(fps * hold_s)) if last else 0):
+                writer.append_data(last[0])
