@@ -16,7 +16,7 @@ import gymnasium as gym
 import numpy as np
 
 import toy_envs  # noqa: F401  (registers toy/Baird-v0)
-from zoo.targets import td_target
+from zoo.learning.targets import td_target
 
 
 def weight_norms(mode: str, steps: int, gamma: float = 0.99, alpha: float = 0.01, seed: int = 0) -> list[float]:

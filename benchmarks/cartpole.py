@@ -27,11 +27,11 @@ from pathlib import Path
 
 import torch
 
-from zoo.device import cpu_description
-from zoo.episodes import evaluate
-from zoo.presets import preset
-from zoo.seeds import stream_seed
-from zoo.train import TrainSettings, train
+from zoo.learning.device import cpu_description
+from zoo.envs.episodes import evaluate
+from zoo.training.presets import preset
+from zoo.envs.seeds import stream_seed
+from zoo.training.session import TrainSettings, train
 
 EVAL_EVERY, EPISODES, TARGET = 5_000, 100, 475.0
 

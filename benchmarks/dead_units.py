@@ -17,12 +17,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from zoo.agent import Spaces
-from zoo.algorithms import build_agent, get_algorithm
-from zoo.atari import make_atari_env
-from zoo.config import build_config
-from zoo.presets import preset
-from zoo.run_dir import load_model
+from zoo.agents.contract import Spaces
+from zoo.agents.registry import build_agent, get_algorithm
+from zoo.envs.atari import make_atari_env
+from zoo.agents.configs import build_config
+from zoo.training.presets import preset
+from zoo.rundir.files import load_model
 
 
 def main(run_dir: Path) -> None:

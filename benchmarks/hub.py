@@ -16,7 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.hub_server import GOOD_TOKEN, HubStandIn  # noqa: E402
-from zoo.train import TrainSettings, train  # noqa: E402
+from zoo.training.session import TrainSettings, train  # noqa: E402
 
 AGENTS = [  # (name, algo, env, steps, hyperparameters)
     ("toy", "planner", "toy/Trap-v0", 0, {}),

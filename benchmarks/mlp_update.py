@@ -24,11 +24,11 @@ else:
 import numpy as np
 import torch
 torch.set_num_threads(threads)
-from zoo.agent import Spaces
+from zoo.agents.contract import Spaces
 from zoo.agents.dqn import DQNAgent, DQNConfig
-from zoo.losses import dqn_loss
-from zoo.presets import preset
-from zoo.targets import double_q_target
+from zoo.learning.losses import dqn_loss
+from zoo.training.presets import preset
+from zoo.learning.targets import double_q_target
 
 agent = DQNAgent(DQNConfig(**preset("dqn", "CartPole-v1")["hyperparameters"]),
                  Spaces({"type": "Box", "shape": [4], "low": [-5] * 4, "high": [5] * 4, "dtype": "float32"},
@@ -76,7 +76,7 @@ def main() -> None:
     parser.add_argument("--updates", type=int, default=500)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    from zoo.device import cpu_description
+    from zoo.learning.device import cpu_description
 
     print(f"CPU: {cpu_description()}, {os.cpu_count()} cores; ms per update (best / median of {args.repeats} "
           f"passes of {args.updates} updates)\n")

@@ -21,12 +21,12 @@ import time
 import numpy as np
 import torch
 
-from zoo.agent import Spaces
+from zoo.agents.contract import Spaces
 from zoo.agents.dqn import DQNAgent, DQNConfig
-from zoo.collector import AsyncCollector, Collector
-from zoo.atari import make_atari_vector_env
-from zoo.frame_replay import FrameReplayBuffer
-from zoo.presets import preset
+from zoo.envs.collector import AsyncCollector, Collector
+from zoo.envs.atari import make_atari_vector_env
+from zoo.learning.frame_replay import FrameReplayBuffer
+from zoo.training.presets import preset
 
 SPACES = Spaces({"type": "Box", "shape": [4, 84, 84], "dtype": "uint8"}, {"type": "Discrete", "n": 6})
 
@@ -108,7 +108,7 @@ def replay_rss_mb(transitions: int = 100_000) -> tuple[float, float]:
 def envs_vs_updates() -> None:
     """Agent steps/s and updates/s of the preset's loop and of the 8-env variant, measured in turn."""
     from zoo import presets
-    from zoo.device import cpu_description
+    from zoo.learning.device import cpu_description
 
     base = presets.PRESETS[("dqn", "ALE/Pong-v5")]
     eight = dict(base, hyperparameters={**base["hyperparameters"], "num_envs": 8, "buffer_size": 100_000,
@@ -132,7 +132,7 @@ def main() -> None:
     if "--envs-vs-updates" in sys.argv[1:]:
         envs_vs_updates()
         return
-    from zoo.device import native_bf16
+    from zoo.learning.device import native_bf16
 
     rss, declared = replay_rss_mb()
     print(f"machine: {platform.machine()}, CPU capability {torch.backends.cpu.get_cpu_capability()}, native bf16: "

@@ -1,7 +1,7 @@
 """The Pong learning curve of a run as Markdown: held-out greedy score against agent steps and minutes.
 
 Each weight snapshot a run saved with `zoo train ... --snapshot-every N` is played for ``--games`` greedy
-games (default 30) on seeds of the `bench` stream (zoo.seeds), which never trained the agent nor chose its
+games (default 30) on seeds of the `bench` stream (zoo.envs.seeds), which never trained the agent nor chose its
 kept weights, in the Gymnasium pipeline `zoo play` uses. The table gives the minutes of training
 (evaluations excluded) and the wall minutes at which each snapshot was taken, the mean with a 95%
 bootstrap interval and the games won, then the time to a mean of 18 and of 20. Evaluating runs after
@@ -18,12 +18,12 @@ from pathlib import Path
 
 import torch
 
-from zoo.device import cpu_description
-from zoo.episodes import evaluate
-from zoo.metrics import read_csv
-from zoo.run_dir import load_model, load_run
-from zoo.seeds import stream_seed
-from zoo.stats import bootstrap_ci
+from zoo.learning.device import cpu_description
+from zoo.envs.episodes import evaluate
+from zoo.rundir.metrics import read_csv
+from zoo.rundir.files import load_model, load_run
+from zoo.envs.seeds import stream_seed
+from zoo.rundir.stats import bootstrap_ci
 
 
 def first_reaching(rows: list[dict], threshold: float) -> str:

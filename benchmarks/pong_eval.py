@@ -2,7 +2,7 @@
 other libraries build (PongNoFrameskip-v4 + AtariPreprocessing(noop_max=30) + FrameStackObservation(4): no
 FIRE on reset, the stack padded by repeating the first frame instead of zeros).
 
-Seeds come from the `bench` stream (zoo.seeds) of a seed given here (default 1): never used to train an
+Seeds come from the `bench` stream (zoo.envs.seeds) of a seed given here (default 1): never used to train an
 agent nor to choose its kept weights. Prints each pipeline's mean with its 95% bootstrap interval, std,
 games won and the worst game.
 
@@ -17,10 +17,10 @@ import gymnasium as gym
 import numpy as np
 
 import zoo
-from zoo.device import cpu_description
-from zoo.episodes import evaluate, run_episodes
-from zoo.seeds import stream_seed
-from zoo.stats import bootstrap_ci
+from zoo.learning.device import cpu_description
+from zoo.envs.episodes import evaluate, run_episodes
+from zoo.envs.seeds import stream_seed
+from zoo.rundir.stats import bootstrap_ci
 
 
 def plain_gymnasium_env():

@@ -16,7 +16,7 @@ from pathlib import Path
 
 
 def worker(url: str, study: str, trials: int, queue) -> None:
-    from zoo.tune import StudySpec, open_storage, open_study
+    from zoo.cli.tune import StudySpec, open_storage, open_study
 
     s = open_study(open_storage(url), study, StudySpec("tune", "dqn", "CartPole-v1", 1), seed=0)
     started = time.perf_counter()

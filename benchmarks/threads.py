@@ -9,7 +9,7 @@ training started at the same moment, for each policy:
 - spin: torch's default (OMP_WAIT_POLICY unset, as many threads as cores);
 - passive: OMP_WAIT_POLICY=PASSIVE (waiting threads sleep);
 - short spin: GOMP_SPINCOUNT=10000 (spin briefly, then sleep);
-- zoo: what `zoo` itself picks when the user set none of these (zoo.device.configure_threads).
+- zoo: what `zoo` itself picks when the user set none of these (zoo.learning.device.configure_threads).
 
 Run: python benchmarks/threads.py [--steps 5000]
 """
@@ -51,7 +51,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=5000)
     args = parser.parse_args()
-    from zoo.device import cpu_description
+    from zoo.learning.device import cpu_description
 
     print(f"CPU: {cpu_description()}, {os.cpu_count()} cores; dqn CartPole-v1, {args.steps:,} steps\n")
     print("| thread policy | alone: training s | beside a second training: training s (each) | slowdown |")

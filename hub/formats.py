@@ -10,7 +10,7 @@ Supported (all Nature-CNN DQNs over 4 stacked 84×84 grey frames scaled by /255)
 
 Foreign files are read with ``torch.load(weights_only=True)`` only: tensors, never arbitrary pickles.
 All three were trained with the standard DQN Atari preprocessing (frame skip 4 with max-pool, fire on
-reset, 84×84 grey, 4 frames stacked with zero padding), which ``zoo.atari`` reproduces; they convert
+reset, 84×84 grey, 4 frames stacked with zero padding), which ``zoo.envs.atari`` reproduces; they convert
 RGB to grey with OpenCV where ALE's own grey screen is used here, a difference of a grey level or two.
 """
 
@@ -118,13 +118,13 @@ def convert(fmt: str, file: Path, out_dir: Path, source: str, env_id: str | None
     """Write a native run directory for a foreign checkpoint: model.safetensors and config.json."""
     import dataclasses
 
-    from zoo.agent import Spaces
+    from zoo.agents.contract import Spaces
     from zoo.agents.dqn import DQNConfig
-    from zoo.atari import PREPROCESSING
-    from zoo.run_dir import RunConfig, save_model, write_config
+    from zoo.envs.atari import PREPROCESSING
+    from zoo.rundir.files import RunConfig, save_model, write_config
 
-    from zoo.algorithms import space_desc
-    from zoo.envs import make_env
+    from zoo.agents.registry import space_desc
+    from zoo.envs.make import make_env
 
     state = to_native_state_dict(fmt, read_foreign_state_dict(fmt, file))
     n_actions = int(state["head.weight"].shape[0])
@@ -152,7 +152,7 @@ def load_foreign(fmt: str, file: Path, source: str, device: str = "cpu", env_id:
     """``(agent, config)``: a DQN agent with a foreign checkpoint's weights, ready to play."""
     import tempfile
 
-    from zoo.run_dir import load_run
+    from zoo.rundir.files import load_run
 
     with tempfile.TemporaryDirectory() as tmp:
         out = convert(fmt, file, Path(tmp) / "converted", source, env_id=None)

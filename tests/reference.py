@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from zoo.targets import td_target
+from zoo.learning.targets import td_target
 
 
 def n_step_transitions(rewards, terminated, truncated, gamma: float, n: int):

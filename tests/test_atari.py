@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from zoo.atari import frames_of, game_name, make_atari_env, make_atari_vector_env
-from zoo.frame_replay import FrameReplayBuffer
-from zoo.replay import ReplayBuffer
+from zoo.envs.atari import frames_of, game_name, make_atari_env, make_atari_vector_env
+from zoo.learning.frame_replay import FrameReplayBuffer
+from zoo.learning.replay import ReplayBuffer
 
 
 def test_game_names():

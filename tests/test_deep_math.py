@@ -7,12 +7,12 @@ import torch
 
 import toy_envs  # noqa: F401
 from tests.reference import linear_td0_step, n_step_transitions
-from zoo.agent import Spaces
+from zoo.agents.contract import Spaces
 from zoo.agents.dqn import DQNAgent, DQNConfig
-from zoo.losses import dqn_loss, reinforce_loss, td0_loss
-from zoo.networks import dueling_aggregate
-from zoo.replay import Batch, ReplayBuffer
-from zoo.targets import discounted_returns, double_q_target
+from zoo.learning.losses import dqn_loss, reinforce_loss, td0_loss
+from zoo.learning.networks import dueling_aggregate
+from zoo.learning.replay import Batch, ReplayBuffer
+from zoo.learning.targets import discounted_returns, double_q_target
 
 
 def test_n_step_returns_by_hand_across_an_episode_end():
@@ -181,7 +181,7 @@ def test_baird_features_match_the_book():
 
 @pytest.mark.parametrize("cnn", ["nature", "small"])
 def test_frames_are_scaled_once_whether_the_cnn_gets_uint8_or_network_input(cnn):
-    from zoo.networks import build_q_network, network_input
+    from zoo.learning.networks import build_q_network, network_input
 
     torch.manual_seed(0)
     net = build_q_network("atari", 0, 6, (), dueling=True, cnn=cnn)
@@ -194,7 +194,7 @@ def test_frames_are_scaled_once_whether_the_cnn_gets_uint8_or_network_input(cnn)
 
 
 def test_small_cnn_is_the_2013_dqn_and_fits_the_hub_size_budget():
-    from zoo.networks import SmallCNN, build_q_network
+    from zoo.learning.networks import SmallCNN, build_q_network
 
     body = SmallCNN()
     assert body.conv(torch.zeros(1, 4, 84, 84)).shape == (1, 32 * 9 * 9)

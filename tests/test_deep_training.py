@@ -13,10 +13,10 @@ import torch
 
 import toy_envs  # noqa: F401
 import zoo
-from zoo.episodes import evaluate
+from zoo.envs.episodes import evaluate
 from zoo.errors import ZooError
-from zoo.planning import model_from_P, value_iteration
-from zoo.train import TrainSettings, resume_settings, train
+from zoo.learning.planning import model_from_P, value_iteration
+from zoo.training.session import TrainSettings, resume_settings, train
 
 
 def quick(tmp_path, algo, env_id, name=None, **kwargs):

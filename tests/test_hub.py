@@ -20,7 +20,7 @@ import zoo
 from hub.formats import convert, detect_format
 from tests.hub_server import GOOD_TOKEN, HubStandIn
 from zoo.errors import ZooError
-from zoo.train import TrainSettings, train
+from zoo.training.session import TrainSettings, train
 
 
 @pytest.fixture(scope="module")

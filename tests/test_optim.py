@@ -1,4 +1,4 @@
-"""zoo.optim.Adam: torch.optim.Adam(fused=True)'s updates bit for bit, its state format, without torch._dynamo."""
+"""zoo.learning.optim.Adam: torch.optim.Adam(fused=True)'s updates bit for bit, its state format, without torch._dynamo."""
 
 import subprocess
 import sys
@@ -6,7 +6,7 @@ import sys
 import pytest
 import torch
 
-from zoo.optim import Adam
+from zoo.learning.optim import Adam
 
 
 def _nets(seed=0):

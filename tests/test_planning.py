@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 
 import toy_envs  # noqa: F401
-from zoo.planning import greedy_policy, model_from_P, policy_evaluation, q_from_v, value_iteration
-from zoo.schedules import exponential_schedule, linear_schedule
-from zoo.targets import td_target
+from zoo.learning.planning import greedy_policy, model_from_P, policy_evaluation, q_from_v, value_iteration
+from zoo.learning.schedules import exponential_schedule, linear_schedule
+from zoo.learning.targets import td_target
 
 
 def model(env_id, **kwargs):

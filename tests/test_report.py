@@ -1,4 +1,4 @@
-"""zoo.report: the curve and card drawn in a second interpreter beside the video, failures surfaced."""
+"""zoo.rundir.presentation: the curve and card drawn in a second interpreter beside the video, failures surfaced."""
 
 import shutil
 import time
@@ -6,12 +6,12 @@ import time
 import pytest
 
 from zoo.errors import ZooError
-from zoo.report import report_beside
+from zoo.rundir.presentation import report_beside
 
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
-    from zoo.train import TrainSettings, train
+    from zoo.training.session import TrainSettings, train
 
     out = tmp_path_factory.mktemp("report") / "run"
     return train(TrainSettings("q-learning", "FrozenLake-v1", steps=2_000, out=out, video=False, tensorboard=False))

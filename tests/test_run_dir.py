@@ -10,7 +10,7 @@ from safetensors import safe_open
 
 import zoo
 from zoo.errors import ZooError
-from zoo.train import TrainSettings, train
+from zoo.training.session import TrainSettings, train
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,7 @@ def test_config_results_and_safetensors_metadata(run):
     results = json.loads((run / "results.json").read_text())
     assert results["mean_reward"] == 1.0 and results["std_reward"] == 0.0 and results["n_episodes"] == 50
     assert results["returns"] == [1.0] * 50 and results["ci95"] == [1.0, 1.0]
-    from zoo.seeds import stream_seed
+    from zoo.envs.seeds import stream_seed
 
     assert results["eval_seed"] == stream_seed("final", 3) and "held-out" in results["protocol"]
     with safe_open(run / "model.safetensors", "np") as f:
@@ -146,7 +146,7 @@ def test_files_get_ordinary_permissions(run):
 
 
 def test_minutes_axis_maps_steps_to_training_time_past_both_ends():
-    from zoo.plots import _extrapolated
+    from zoo.rundir.plots import _extrapolated
 
     steps, minutes = np.array([0.0, 100.0, 200.0]), np.array([0.0, 1.0, 3.0])
     assert _extrapolated([50, 200, 300, -100], steps, minutes).tolist() == [0.5, 3.0, 5.0, -1.0]

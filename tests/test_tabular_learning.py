@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 import zoo
-from zoo.agent import Spaces
+from zoo.agents.contract import Spaces
 from zoo.agents.q_learning import QLearningAgent, QLearningConfig
-from zoo.planning import greedy_policy, model_from_P, value_iteration
-from zoo.train import TrainSettings, train
+from zoo.learning.planning import greedy_policy, model_from_P, value_iteration
+from zoo.training.session import TrainSettings, train
 
 LEARNERS = ["value-iteration", "q-iteration", "q-learning"]
 GAMMA = {"toy/Trap-v0": 1.0, "toy/Slippery-v0": 1.0, "toy/Loop-v0": 0.9}

@@ -127,8 +127,8 @@ def test_a_study_made_for_another_algorithm_is_refused_and_left_intact(tmp_path,
 
 
 def test_a_new_tune_study_starts_from_the_preset(tmp_path, capsys, monkeypatch):
-    from zoo.presets import preset
-    from zoo.tune import starting_point
+    from zoo.training.presets import preset
+    from zoo.cli.tune import starting_point
 
     monkeypatch.chdir(tmp_path)
     assert main(["tune", "q-learning", "FrozenLake-v1", "--trials", "2", "--study", "fl", "--steps", "300",
@@ -164,7 +164,7 @@ def test_bench_reports_iqm_and_mean_with_intervals_over_distinct_seeds(tmp_path,
 
 
 def test_iqm_and_bootstrap_by_hand():
-    from zoo.stats import bootstrap_ci, iqm
+    from zoo.rundir.stats import bootstrap_ci, iqm
 
     assert iqm(np.array([1.0, 2.0, 3.0, 4.0, 100.0, -50.0, 5.0, 6.0])) == pytest.approx((2 + 3 + 4 + 5) / 4)
     assert bootstrap_ci([3.0]) == (3.0, 3.0)
@@ -176,7 +176,7 @@ def test_iqm_and_bootstrap_by_hand():
 def test_best_json_repeats_its_trial_with_the_stop_it_trained_with(tmp_path, capsys, monkeypatch):
     from types import SimpleNamespace
 
-    from zoo.tune import StudySpec, best_config
+    from zoo.cli.tune import StudySpec, best_config
 
     spec = StudySpec("tune", "dqn", "toy/Trap-v0", 10**6, {"gamma": 1.0}, stop_at=1.0)
     trial = SimpleNamespace(params={"learning_rate": 3e-3}, value=1.0, number=4)

@@ -18,7 +18,7 @@ from pathlib import Path
 # threads ran 5x slower (BENCHMARKS.md, benchmarks/threads.py). Waiting threads therefore sleep, unless the
 # user chose (OMP_WAIT_POLICY set, or ZOO_THREADS=spin). It must be set before torch loads its OpenMP
 # runtime, so here, at the first `import zoo`. (Small networks now train on one thread, where neither policy
-# costs anything: zoo.device.SMALL_NETWORK_THREADS; the Pong CNN keeps both cores busy either way.)
+# costs anything: zoo.learning.device.SMALL_NETWORK_THREADS; the Pong CNN keeps both cores busy either way.)
 if os.environ.get("ZOO_THREADS", "").lower() not in ("spin", "off"):
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
@@ -42,7 +42,7 @@ def load(path: str | Path, device: str = "cpu", env_id: str | None = None):
     ``agent.act(obs)`` gives greedy actions and ``agent.q_values(obs)`` the Q estimates. ``env_id``
     checks the agent fits that env (a CartPole agent is refused for Pong, naming both).
     """
-    from zoo.run_dir import load_run
+    from zoo.rundir.files import load_run
 
     return load_run(resolve(path), device=device, env_id=env_id)[0]
 

@@ -14,17 +14,17 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from zoo.agent import Spaces
-from zoo.collector import Step
-from zoo.device import native_bf16
+from zoo.agents.contract import Spaces
+from zoo.envs.collector import Step
+from zoo.learning.device import native_bf16
 from zoo.errors import ZooError
-from zoo.losses import dqn_loss
-from zoo.networks import (CNNS, build_q_network, detached_copy, load_weights, network_input, observation_kind,
+from zoo.learning.losses import dqn_loss
+from zoo.learning.networks import (CNNS, build_q_network, detached_copy, load_weights, network_input, observation_kind,
                           parse_hidden)
-from zoo.optim import Adam
-from zoo.replay import ReplayBuffer
-from zoo.schedules import exponential_schedule, linear_schedule
-from zoo.targets import double_q_target, td_target
+from zoo.learning.optim import Adam
+from zoo.learning.replay import ReplayBuffer
+from zoo.learning.schedules import exponential_schedule, linear_schedule
+from zoo.learning.targets import double_q_target, td_target
 
 
 @dataclass(frozen=True)
@@ -223,7 +223,7 @@ class DQNAgent:
         """Replay sized by the config; Atari frames go to a buffer that stores each frame once."""
         c = self.config
         if self.obs_kind == "atari":
-            from zoo.frame_replay import FrameReplayBuffer
+            from zoo.learning.frame_replay import FrameReplayBuffer
 
             return FrameReplayBuffer(c.buffer_size, num_envs, c.gamma, c.n_step)
         dtype = np.int64 if self.obs_kind == "discrete" else np.float32

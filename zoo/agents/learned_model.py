@@ -1,7 +1,7 @@
 """A model of a finite MDP estimated from experience: transition counts and reward sums.
 
 The course's agents keep a reward table and a transition-count table filled by random steps; here the
-counts go into the ``(T, R)`` form of ``zoo.planning`` (with a column for "terminated"), so the same
+counts go into the ``(T, R)`` form of ``zoo.learning.planning`` (with a column for "terminated"), so the same
 Bellman backups run on the learned model as on the exact one.
 """
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from zoo.agent import Spaces
+from zoo.agents.contract import Spaces
 from zoo.agents.tabular import TabularAgent
 
 

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from zoo.agent import Spaces
+from zoo.agents.contract import Spaces
 from zoo.agents.tabular import TabularAgent
 from zoo.errors import ZooError
-from zoo.planning import model_from_P, value_iteration
+from zoo.learning.planning import model_from_P, value_iteration
 
 
 @dataclass(frozen=True)

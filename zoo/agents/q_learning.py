@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from zoo.agent import Spaces
+from zoo.agents.contract import Spaces
 from zoo.agents.tabular import TabularAgent
-from zoo.schedules import linear_schedule
-from zoo.targets import td_target
+from zoo.learning.schedules import linear_schedule
+from zoo.learning.targets import td_target
 
 
 @dataclass(frozen=True)

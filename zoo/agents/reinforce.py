@@ -16,13 +16,13 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from zoo.agent import Spaces
-from zoo.collector import Step
+from zoo.agents.contract import Spaces
+from zoo.envs.collector import Step
 from zoo.errors import ZooError
-from zoo.losses import reinforce_loss
-from zoo.networks import detached_copy, load_weights, mlp, network_input, observation_kind, parse_hidden
-from zoo.optim import Adam
-from zoo.targets import discounted_returns
+from zoo.learning.losses import reinforce_loss
+from zoo.learning.networks import detached_copy, load_weights, mlp, network_input, observation_kind, parse_hidden
+from zoo.learning.optim import Adam
+from zoo.learning.targets import discounted_returns
 
 Episode = tuple[np.ndarray, np.ndarray, np.ndarray, bool, np.ndarray]
 """One env's part of a batch: ``(observations, actions, rewards, truncated, final_observation)``."""

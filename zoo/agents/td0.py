@@ -13,13 +13,13 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from zoo.agent import Spaces
-from zoo.collector import Step
+from zoo.agents.contract import Spaces
+from zoo.envs.collector import Step
 from zoo.errors import ZooError
-from zoo.losses import td0_loss
-from zoo.networks import detached_copy, load_weights, mlp, network_input, observation_kind, parse_hidden
-from zoo.optim import Adam
-from zoo.targets import td_target
+from zoo.learning.losses import td0_loss
+from zoo.learning.networks import detached_copy, load_weights, mlp, network_input, observation_kind, parse_hidden
+from zoo.learning.optim import Adam
+from zoo.learning.targets import td_target
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from zoo.agents import learned_model
-from zoo.agent import Spaces
+from zoo.agents.contract import Spaces
 from zoo.agents.learned_model import LearnedModelAgent, LearnedModelConfig
-from zoo.planning import q_from_v, value_iteration
+from zoo.learning.planning import q_from_v, value_iteration
 
 ValueIterationConfig = LearnedModelConfig
 

@@ -3,7 +3,7 @@
 
 ``run_episodes`` plays a number of episodes on a vector env, every copy a fixed share of them (taking
 the first N to finish would favour short episodes), with one batched forward pass per step. Seeds come
-from the named streams of ``zoo.seeds``, so an evaluation that picks weights never shares a seed with
+from the named streams of ``zoo.envs.seeds``, so an evaluation that picks weights never shares a seed with
 the one that reports them.
 """
 
@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from zoo.envs import EPISODE_CAP, make_env, make_vec_env
+from zoo.envs.make import EPISODE_CAP, make_env, make_vec_env
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class Episodes:
     truncated: int = 0
     """episodes cut by a time limit (the env's own, or the evaluation cap) rather than ended by the game"""
     capped: int = 0
-    """episodes cut by the evaluation cap (``zoo.envs.EPISODE_CAP``): their returns are cut short"""
+    """episodes cut by the evaluation cap (``zoo.envs.make.EPISODE_CAP``): their returns are cut short"""
 
 
 def run_episodes(agent, envs, episodes: int, seed: int, on_episode: Callable[[int, float], None] | None = None,
@@ -124,7 +124,7 @@ def play(agent, env_id: str, env_kwargs: dict[str, Any] | None, episodes: int, s
     try:
         if video is None:
             return run_episodes(agent, envs, episodes, seed, on_episode=on_episode)
-        from zoo.video import mp4_writer
+        from zoo.rundir.video import mp4_writer
 
         video.parent.mkdir(parents=True, exist_ok=True)
         with mp4_writer(video, envs.envs[0].metadata.get("render_fps") or 30) as append:

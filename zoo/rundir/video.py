@@ -8,7 +8,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from zoo.atomic import atomic_path
+from zoo.rundir.atomic import atomic_path
 
 
 @contextlib.contextmanager

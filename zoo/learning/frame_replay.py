@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from zoo.replay import Batch, ReplayBuffer
+from zoo.learning.replay import Batch, ReplayBuffer
 
 STACK, SIZE = 4, 84
 

@@ -5,7 +5,7 @@ model.safetensors   tables or weights; metadata names the format and its version
 config.json         RunConfig: algo, env id and kwargs, spaces, hyperparameters, versions, how it was made
 results.json        Results: the held-out greedy evaluation (mean, std, 95% CI, per-episode returns)
 metrics.csv         one row per training episode; evaluations.csv one per periodic evaluation
-learning_curve.png  replay.mp4  README.md (the model card, zoo.model_card)
+learning_curve.png  replay.mp4  README.md (the model card, zoo.rundir.card)
 ```
 
 Training and conversion (``hub.formats``) both write ``config.json`` through ``RunConfig`` and
@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from zoo.agent import Spaces
-from zoo.atomic import atomic_path, write_json
+from zoo.agents.contract import Spaces
+from zoo.rundir.atomic import atomic_path, write_json
 from zoo.errors import ZooError
 
 FORMAT = "value-zoo"
@@ -67,7 +67,7 @@ class RunConfig:
     hyperparameters: dict[str, Any]
     env_kwargs: dict[str, Any] = field(default_factory=dict)
     preprocessing: dict[str, Any] | None = None
-    """Atari observation pipeline (zoo.atari.PREPROCESSING)"""
+    """Atari observation pipeline (zoo.envs.atari.PREPROCESSING)"""
     command: str | None = None
     """the command line(s) that trained it, one per session"""
     stopped_by_time_limit: dict[str, Any] | None = None
@@ -153,14 +153,14 @@ class Results:
     """games won (return > 0) for two-player games such as Pong"""
     pipeline: str | None = None
     episodes_capped: int | None = None
-    """episodes cut short by the evaluation's step cap (zoo.envs.EPISODE_CAP), if any"""
+    """episodes cut short by the evaluation's step cap (zoo.envs.make.EPISODE_CAP), if any"""
     greedy: bool = True
     date: str = field(default_factory=_now)
 
     @classmethod
     def of(cls, returns, env_id: str, eval_seed: int, protocol: str, pipeline: str | None = None,
            capped: int = 0) -> "Results":
-        from zoo.stats import bootstrap_ci
+        from zoo.rundir.stats import bootstrap_ci
 
         r = np.asarray(returns, dtype=np.float64)
         return cls(mean_reward=float(r.mean()), std_reward=float(r.std()), n_episodes=int(r.size),
@@ -296,8 +296,8 @@ def load_run(run_dir: Path, device: str = "cpu", env_id: str | None = None):
 
     With ``env_id``, check first that the agent fits that env's spaces; a mismatch names both envs.
     """
-    from zoo.algorithms import build_agent, get_algorithm
-    from zoo.config import build_config
+    from zoo.agents.registry import build_agent, get_algorithm
+    from zoo.agents.configs import build_config
 
     check_run_dir(run_dir)
     config = read_config(run_dir)
@@ -312,8 +312,8 @@ def load_run(run_dir: Path, device: str = "cpu", env_id: str | None = None):
 
 
 def _check_env_fits(run_dir: Path, config: RunConfig, env_id: str) -> None:
-    from zoo.algorithms import space_desc
-    from zoo.envs import make_env
+    from zoo.agents.registry import space_desc
+    from zoo.envs.make import make_env
 
     env = make_env(env_id)
     wanted = Spaces(space_desc(env.observation_space), space_desc(env.action_space))

@@ -20,7 +20,7 @@ KNOWN_ENVS = {
     "FrozenLake-v1": "4x4 slippery lake: the best policy succeeds 0.74 of the time within 100 steps",
     "FrozenLake8x8-v1": "8x8 slippery lake: the best policy succeeds 0.89 of the time within 200 steps",
     "CartPole-v1": "balance a pole for 500 steps (solved: greedy mean ≥ 475)",
-    "ALE/Pong-v5": "Atari Pong from pixels, no sticky actions, DQN preprocessing (zoo.atari)",
+    "ALE/Pong-v5": "Atari Pong from pixels, no sticky actions, DQN preprocessing (zoo.envs.atari)",
 }
 
 PRESETS: dict[tuple[str, str], dict[str, Any]] = {
@@ -88,7 +88,7 @@ PRESETS.update({
     ("reinforce", "CartPole-v1"): {"steps": 200_000, "hyperparameters": {
         "gamma": 0.99, "learning_rate": 0.01, "hidden": "64", "num_envs": 8, "baseline": True,
         "normalize_returns": True}},
-    # Pong: ALE/Pong-v5 without sticky actions, DQN preprocessing (zoo.atari); 30 held-out games at the end.
+    # Pong: ALE/Pong-v5 without sticky actions, DQN preprocessing (zoo.envs.atari); 30 held-out games at the end.
     # Tuned for a 2-core CPU, where the gradient update is the cost (~25 ms on an AVX2 EPYC): the 2013 DQN's
     # small CNN (a third of the Nature CNN's compute), one batch-32 update per 2 agent steps, Adam at 1e-4
     # with Rainbow's ε of 1.5e-4 (at 2.5e-4 and ε 1e-8 the ReLUs died), exploration to 0.01 over 50k agent

@@ -14,22 +14,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from zoo.agent import Resumable, Spaces
-from zoo.algorithms import build_agent, check_fits, get_algorithm, space_desc
-from zoo.atomic import DirectoryLock, existing_parent, replace_directory
-from zoo.checkpoint import load_checkpoint
-from zoo.collector import AsyncCollector, Collector, SingleEnv
-from zoo.config import build_config
-from zoo.device import SMALL_NETWORK_THREADS, check_device, torch_threads
-from zoo.envs import make_env, make_vec_env
-from zoo.episodes import evaluate, play
+from zoo.agents.contract import Resumable, Spaces
+from zoo.agents.registry import build_agent, check_fits, get_algorithm, space_desc
+from zoo.rundir.atomic import DirectoryLock, existing_parent, replace_directory
+from zoo.training.checkpoint import load_checkpoint
+from zoo.envs.collector import AsyncCollector, Collector, SingleEnv
+from zoo.agents.configs import build_config
+from zoo.learning.device import SMALL_NETWORK_THREADS, check_device, torch_threads
+from zoo.envs.make import make_env, make_vec_env
+from zoo.envs.episodes import evaluate, play
 from zoo.errors import Interrupted, ZooError
-from zoo.metrics import MetricsLogger
-from zoo.presets import DEFAULT_STEPS, preset
-from zoo.report import report_beside
-from zoo.run_dir import Results, RunConfig, load_run, read_json, write_config, write_results
-from zoo.seeds import check_run_seed, stream_seed
-from zoo.trainer import Schedule, Trainer
+from zoo.rundir.metrics import MetricsLogger
+from zoo.training.presets import DEFAULT_STEPS, preset
+from zoo.rundir.presentation import report_beside
+from zoo.rundir.files import Results, RunConfig, load_run, read_json, write_config, write_results
+from zoo.envs.seeds import check_run_seed, stream_seed
+from zoo.training.loop import Schedule, Trainer
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ def default_run_dir(algo: str, env_id: str, seed: int) -> Path:
 
 def resume_settings(run_dir: Path, steps: int | None = None, **overrides: Any) -> TrainSettings:
     """Settings that continue ``run_dir`` (its algo, env, seed, hyperparameters) up to ``steps`` in all."""
-    from zoo.run_dir import read_config
+    from zoo.rundir.files import read_config
 
     if not run_dir.is_dir():
         raise ZooError(f"no run directory at {run_dir} to resume")
@@ -112,17 +112,17 @@ def resume_settings(run_dir: Path, steps: int | None = None, **overrides: Any) -
 
 def play_pipeline_name(env_id: str) -> str | None:
     """What results.json names as the pipeline of an Atari evaluation (the one `zoo play` uses)."""
-    return "Gymnasium wrappers of zoo.atari.make_atari_env, as `zoo play` uses" if env_id.startswith("ALE/") else None
+    return "Gymnasium wrappers of zoo.envs.atari.make_atari_env, as `zoo play` uses" if env_id.startswith("ALE/") else None
 
 
 def held_out_protocol(episodes: int, seed: int, env_id: str, algo: str = "") -> str:
     """How the final score is measured, in the words the model card shows."""
-    pipeline = (" in the Gymnasium wrapper stack `zoo play` uses (zoo.atari.make_atari_env)"
+    pipeline = (" in the Gymnasium wrapper stack `zoo play` uses (zoo.envs.atari.make_atari_env)"
                 if env_id.startswith("ALE/") else "")
     actions = ("the uniformly random policy whose values td0 predicts (td0 chooses no actions)" if algo == "td0"
                else "greedy actions")
     return (f"{actions} over {episodes} episodes{pipeline}, on env seeds {seed}, {seed} + 1, ... from the "
-            "held-out `final` stream (zoo.seeds): never used to train the agent nor to choose which weights to "
+            "held-out `final` stream (zoo.envs.seeds): never used to train the agent nor to choose which weights to "
             "keep (periodic evaluations use the `select` stream). Mean ± std of the episode returns; the 95% "
             "confidence interval of the mean is a percentile bootstrap.")
 
@@ -319,24 +319,24 @@ def _train(s: TrainSettings, plan: _Plan, on_evaluation: Callable[[int, float], 
 
 
 def _threads(s: TrainSettings, plan: _Plan) -> int | None:
-    """One torch thread for a small network on a CPU (zoo.device.SMALL_NETWORK_THREADS); a CNN keeps them all."""
+    """One torch thread for a small network on a CPU (zoo.learning.device.SMALL_NETWORK_THREADS); a CNN keeps them all."""
     if s.device != "cpu" or plan.algorithm.tabular:
         return None
-    from zoo.networks import observation_kind
+    from zoo.learning.networks import observation_kind
 
     return None if observation_kind(plan.spaces.observation)[0] == "atari" else SMALL_NETWORK_THREADS
 
 
 def _env_seed(seed: int, session: int) -> int:
     """The training envs' seed in a run's ``session``-th session (0: the first), inside the train band."""
-    from zoo.seeds import MAX_SEED, SPAN
+    from zoo.envs.seeds import MAX_SEED, SPAN
 
     return (seed + session * SPAN) % MAX_SEED
 
 
 def _preprocessing(env_id: str) -> dict[str, Any] | None:
     if env_id.startswith("ALE/"):
-        from zoo.atari import PREPROCESSING
+        from zoo.envs.atari import PREPROCESSING
 
         return PREPROCESSING
     return None

@@ -1,7 +1,7 @@
 """The losses of the deep agents as pure functions of tensors, each tested on numbers worked out by hand.
 
 An agent's ``update`` is then: forward pass, one of these, an optimiser step. Targets (what a Q or V
-value should move towards) are in ``zoo.targets``; these functions take them as given.
+value should move towards) are in ``zoo.learning.targets``; these functions take them as given.
 """
 
 from __future__ import annotations

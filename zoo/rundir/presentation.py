@@ -2,7 +2,7 @@
 
 Neither needs torch nor the agent, so `zoo train` writes them in a second interpreter while it films the
 replay video: matplotlib's and huggingface_hub's imports and the drawing (1.3 s on an AMD EPYC) then run
-beside the rendering instead of after it. ``python -m zoo.report RUN_DIR`` writes both.
+beside the rendering instead of after it. ``python -m zoo.rundir.presentation RUN_DIR`` writes both.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Iterator
 
 from zoo.errors import ZooError
-from zoo.model_card import write_model_card
-from zoo.plots import plot_learning_curve
-from zoo.run_dir import read_config
+from zoo.rundir.card import write_model_card
+from zoo.rundir.plots import plot_learning_curve
+from zoo.rundir.files import read_config
 
 
 def write_report(run_dir: Path) -> None:
@@ -32,7 +32,7 @@ def report_beside(run_dir: Path) -> Iterator[None]:
     whose failure becomes a ZooError. An exception in the body (Ctrl-C too) stops the child."""
     # the child imports this very zoo (not whatever a folder named zoo in the working directory holds)
     here = str(Path(__file__).resolve().parent.parent)
-    code = f"import sys; sys.path.insert(0, {here!r}); from zoo.report import main; sys.exit(main(sys.argv[1:]))"
+    code = f"import sys; sys.path.insert(0, {here!r}); from zoo.rundir.presentation import main; sys.exit(main(sys.argv[1:]))"
     child = subprocess.Popen([sys.executable, "-c", code, str(run_dir)], stdin=subprocess.DEVNULL,
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
@@ -49,7 +49,7 @@ def report_beside(run_dir: Path) -> Iterator[None]:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
-        print("usage: python -m zoo.report RUN_DIR", file=sys.stderr)
+        print("usage: python -m zoo.rundir.presentation RUN_DIR", file=sys.stderr)
         return 2
     try:
         write_report(Path(argv[0]))

@@ -246,8 +246,8 @@ def objective(settings: StudySettings) -> Callable:
     import optuna
 
     from zoo.errors import Interrupted
-    from zoo.run_dir import read_results
-    from zoo.train import TrainSettings, train
+    from zoo.rundir.files import read_results
+    from zoo.training.session import TrainSettings, train
 
     spec = settings.spec
 
@@ -373,7 +373,7 @@ def best_config(study, spec: StudySpec) -> dict[str, Any]:
 def aggregate(scores: np.ndarray, seed: int = 0) -> dict[str, Any]:
     """IQM and mean of per-seed scores with 95% stratified bootstrap intervals (one task: a bootstrap over
     seeds), as rliable computes them."""
-    from zoo.stats import bootstrap_ci, iqm
+    from zoo.rundir.stats import bootstrap_ci, iqm
 
     x = np.asarray(scores, dtype=np.float64)
     return {"n_seeds": int(x.size), "scores": x.tolist(),
@@ -389,7 +389,7 @@ def plot_bench(path: Path, title: str, summary: dict[str, Any]) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from zoo.atomic import atomic_path
+    from zoo.rundir.atomic import atomic_path
 
     scores = np.array(summary["scores"])
     fig, ax = plt.subplots(figsize=(6, 3.2), dpi=100)

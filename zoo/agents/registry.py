@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from zoo.errors import ZooError
 
 if TYPE_CHECKING:
-    from zoo.agent import Spaces
+    from zoo.agents.contract import Spaces
 
 
 @dataclass(frozen=True)

@@ -32,9 +32,9 @@ def _parse_kwarg(text: str) -> tuple[str, Any]:
 def _add_hyperparameters(parser: argparse.ArgumentParser, algo: str, env_id: str | None) -> None:
     """One flag per field of the algorithm's config, documented by the field's docstring, with the value this
     command would use: the preset's for (ALGO, ENV) where there is one, else the algorithm's default."""
-    from zoo.algorithms import ALGORITHMS
-    from zoo.config import describe_config
-    from zoo.presets import preset
+    from zoo.agents.registry import ALGORITHMS
+    from zoo.agents.configs import describe_config
+    from zoo.training.presets import preset
 
     chosen = preset(algo, env_id).get("hyperparameters", {}) if env_id else {}
     title = f"{algo} hyperparameters (the values shown are what this command uses"
@@ -57,7 +57,7 @@ def _add_hyperparameters(parser: argparse.ArgumentParser, algo: str, env_id: str
 
 def build_parser(algo: str | None = None, env_id: str | None = None) -> argparse.ArgumentParser:
     """The argument parser; with a known ``algo``, `train` also takes that algorithm's hyperparameters."""
-    from zoo.algorithms import ALGORITHMS
+    from zoo.agents.registry import ALGORITHMS
 
     parser = argparse.ArgumentParser(
         prog="zoo", description="Train, evaluate and share value-based RL agents.",
@@ -248,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from zoo.train import TrainSettings, resume_settings, train
+    from zoo.training.session import TrainSettings, resume_settings, train
 
     hyper = {k[3:]: v for k, v in vars(args).items() if k.startswith("hp_")}
     common = dict(eval_every=args.eval_every, eval_episodes=args.eval_episodes, video=args.video,
@@ -272,7 +272,7 @@ def _train(args: argparse.Namespace) -> int:
 
 def _check_resume_args(args: argparse.Namespace, hyper: dict[str, Any]) -> None:
     """--resume continues a run as it was configured: refuse arguments that would silently be ignored."""
-    from zoo.run_dir import read_config
+    from zoo.rundir.files import read_config
 
     run = args.resume
     if not (run / "config.json").is_file():
@@ -302,7 +302,7 @@ def _check_resume_args(args: argparse.Namespace, hyper: dict[str, Any]) -> None:
 
 
 def _report(out: Path) -> int:
-    from zoo.run_dir import read_results
+    from zoo.rundir.files import read_results
 
     results = read_results(out)
     _print_values(out)
@@ -314,7 +314,7 @@ def _report(out: Path) -> int:
 def _print_values(out: Path, max_states: int = 8) -> None:
     """For a small discrete env, the learned values themselves: what the README's exact numbers are checked
     against (Q(s, ·) for the value learners, v(s) for td0)."""
-    from zoo.run_dir import load_run
+    from zoo.rundir.files import load_run
 
     agent, config = load_run(out)
     n = config.spaces.observation.get("n")
@@ -332,11 +332,11 @@ def _print_values(out: Path, max_states: int = 8) -> None:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from zoo.episodes import evaluate
-    from zoo.model_card import write_model_card
-    from zoo.run_dir import Results, check_run_dir, load_run, write_results
-    from zoo.seeds import stream_seed
-    from zoo.train import held_out_protocol, play_pipeline_name
+    from zoo.envs.episodes import evaluate
+    from zoo.rundir.card import write_model_card
+    from zoo.rundir.files import Results, check_run_dir, load_run, write_results
+    from zoo.envs.seeds import stream_seed
+    from zoo.training.session import held_out_protocol, play_pipeline_name
 
     if not 1 <= args.episodes <= 1_000_000:
         raise ZooError(f"--episodes must be between 1 and 1,000,000 (got {args.episodes})")
@@ -361,8 +361,8 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    from zoo.algorithms import ALGORITHMS
-    from zoo.presets import KNOWN_ENVS, PRESETS
+    from zoo.agents.registry import ALGORITHMS
+    from zoo.training.presets import KNOWN_ENVS, PRESETS
 
     print("Environments:")
     for env_id, summary in KNOWN_ENVS.items():
@@ -377,7 +377,7 @@ def _list(args: argparse.Namespace) -> int:
     from zoo.pretrained import SHIPPED, shipped_path
 
     print("\nShipped agents (zoo play NAME):")
-    from zoo.run_dir import read_results
+    from zoo.rundir.files import read_results
 
     for name in SHIPPED:
         config = json.loads((shipped_path(name) / "config.json").read_text())
@@ -388,8 +388,8 @@ def _list(args: argparse.Namespace) -> int:
 
 def _play(args: argparse.Namespace) -> int:
     import hub
-    from zoo.episodes import play
-    from zoo.seeds import fresh_seed
+    from zoo.envs.episodes import play
+    from zoo.envs.seeds import fresh_seed
 
     if not 1 <= args.episodes <= 100_000:
         raise ZooError(f"--episodes must be between 1 and 100,000 (got {args.episodes})")
@@ -408,7 +408,7 @@ def _play(args: argparse.Namespace) -> int:
 
 
 def _check_env_seed(seed: int | None) -> None:
-    from zoo.seeds import SPAN
+    from zoo.envs.seeds import SPAN
 
     if seed is not None and not 0 <= seed < 2**31 - SPAN:
         raise ZooError(f"--seed must be between 0 and {2**31 - SPAN - 1:,} (got {seed})")
@@ -419,7 +419,7 @@ def _check_video_path(path: Path) -> None:
         raise ZooError(f"--video {path} is a folder; give a file name such as {path / 'play.mp4'}")
     if path.suffix.lower() != ".mp4":
         raise ZooError(f"--video {path}: the video is an mp4; give a name ending in .mp4")
-    from zoo.atomic import existing_parent
+    from zoo.rundir.atomic import existing_parent
 
     parent, writable = existing_parent(path)
     if not writable:
@@ -453,7 +453,7 @@ def _read_hyperparams(path: Path | None, algo: str, env_id: str) -> dict[str, An
     """A best.json (or any preset-format file): {"steps": ..., "hyperparameters": {...}}; {} without one."""
     if path is None:
         return {}
-    from zoo.run_dir import read_json
+    from zoo.rundir.files import read_json
 
     data = read_json(path)
     if data.get("algo", algo) != algo or data.get("env_id", env_id) != env_id:
@@ -469,14 +469,14 @@ def _read_hyperparams(path: Path | None, algo: str, env_id: str) -> dict[str, An
 
 def _study(args: argparse.Namespace) -> int:
     """`zoo tune` and `zoo bench`: check everything, then run workers on the study."""
-    from zoo.algorithms import check_fits, get_algorithm
-    from zoo.config import build_config
-    from zoo.envs import make_env
-    from zoo.presets import DEFAULT_STEPS, preset
+    from zoo.agents.registry import check_fits, get_algorithm
+    from zoo.agents.configs import build_config
+    from zoo.envs.make import make_env
+    from zoo.training.presets import DEFAULT_STEPS, preset
 
     kind = args.command
     algorithm = get_algorithm(args.algo)
-    from zoo import tune as tuning
+    from zoo.cli import tune as tuning
 
     if kind == "tune" and args.algo not in tuning.SEARCH_SPACES:
         raise ZooError(f"zoo tune has no search space for {args.algo}; it tunes {', '.join(tuning.SEARCH_SPACES)}")
@@ -517,8 +517,8 @@ def _study(args: argparse.Namespace) -> int:
 
 
 def _report_study(settings) -> int:
-    from zoo import tune as tuning
-    from zoo.atomic import write_json
+    from zoo.cli import tune as tuning
+    from zoo.rundir.atomic import write_json
 
     study = tuning.open_study(tuning.open_storage(settings.storage), settings.study, settings.spec, settings.seed)
     folder = settings.runs / settings.study
@@ -571,11 +571,11 @@ def _convert(args: argparse.Namespace) -> int:
     try:
         convert(fmt, file, staging, args.source, env_id=args.env)
         if args.episodes > 0:
-            from zoo.episodes import evaluate
-            from zoo.model_card import write_model_card
-            from zoo.run_dir import Results, load_run, write_results
-            from zoo.seeds import stream_seed
-            from zoo.train import held_out_protocol, play_pipeline_name
+            from zoo.envs.episodes import evaluate
+            from zoo.rundir.card import write_model_card
+            from zoo.rundir.files import Results, load_run, write_results
+            from zoo.envs.seeds import stream_seed
+            from zoo.training.session import held_out_protocol, play_pipeline_name
 
             agent, config = load_run(staging)
             seed = stream_seed("final", 0)

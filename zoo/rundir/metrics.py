@@ -104,7 +104,7 @@ def trim_csv(path: Path, max_step: int) -> None:
     continues from its checkpoint, so rows written after it (before a kill) would be counted twice."""
     if not path.is_file():
         return
-    from zoo.atomic import write_text
+    from zoo.rundir.atomic import write_text
 
     lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     if not lines:

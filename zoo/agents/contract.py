@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 if TYPE_CHECKING:  # numpy only for annotations: `zoo --help` must not pay for importing it
     import numpy as np
 
-    from zoo.collector import Step
+    from zoo.envs.collector import Step
 
 
 @dataclass(frozen=True)

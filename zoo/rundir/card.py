@@ -6,8 +6,8 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from zoo.atomic import write_text
-from zoo.run_dir import Results, RunConfig, read_config, read_results
+from zoo.rundir.atomic import write_text
+from zoo.rundir.files import Results, RunConfig, read_config, read_results
 
 LIBRARY_NAME = "value-zoo"
 
@@ -77,7 +77,7 @@ zoo play REPO_ID --episodes 5 --video play.mp4   # pulls the repo, plays greedy 
 
 ```python
 import hub
-from zoo.envs import make_env
+from zoo.envs.make import make_env
 
 agent = hub.load("REPO_ID")  # pulled into the Hugging Face cache; zoo.load("a/run-dir") for local runs
 env = make_env("{env_id}"{kwargs_arg})  # the env and observation pipeline it was trained on

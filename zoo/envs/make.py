@@ -56,12 +56,12 @@ def make_env(env_id: str, env_kwargs: dict[str, Any] | None = None, render_mode:
                               or not 1 <= limit <= MAX_EPISODE_STEPS):
         raise ZooError(f"max_episode_steps={limit!r}: give a whole number of steps from 1 to {MAX_EPISODE_STEPS:,}")
     if env_id.startswith("ALE/"):
-        from zoo.atari import ATARI_KWARGS, make_atari_env
+        from zoo.envs.atari import ATARI_KWARGS, make_atari_env
 
         unknown = sorted(set(kwargs) - set(ATARI_KWARGS))
         if unknown:
             raise ZooError(f"{env_id} takes no argument {', '.join(unknown)} here: the zoo's Atari pipeline is fixed "
-                           f"(zoo.atari.PREPROCESSING); it takes only {', '.join(ATARI_KWARGS)}")
+                           f"(zoo.envs.atari.PREPROCESSING); it takes only {', '.join(ATARI_KWARGS)}")
         try:
             return make_atari_env(env_id, kwargs, render_mode, episode_cap)
         except ZooError:
@@ -83,7 +83,7 @@ def make_vec_env(env_id: str, num_envs: int, env_kwargs: dict[str, Any] | None =
     """``num_envs`` copies of an env in one vector env with next-step autoreset.
 
     CartPole uses Gymnasium's native numpy vector env (one step of all copies costs about one step of
-    one); Atari uses ale_py's threaded ``AtariVectorEnv`` (see ``zoo.atari``), or with ``play_pipeline``
+    one); Atari uses ale_py's threaded ``AtariVectorEnv`` (see ``zoo.envs.atari``), or with ``play_pipeline``
     the Gymnasium wrapper stack that `zoo play` uses, stepped in turn; others run in turn.
     """
     from functools import partial
@@ -94,7 +94,7 @@ def make_vec_env(env_id: str, num_envs: int, env_kwargs: dict[str, Any] | None =
         return gym.make_vec(env_id, num_envs=num_envs, vectorization_mode="vector_entry_point",
                             max_episode_steps=limit)
     if env_id.startswith("ALE/") and not play_pipeline:
-        from zoo.atari import make_atari_vector_env
+        from zoo.envs.atari import make_atari_vector_env
 
         return make_atari_vector_env(env_id, num_envs, env_kwargs or {}, episode_cap)
     return gym.vector.SyncVectorEnv([partial(make_env, env_id, env_kwargs, None, episode_cap)] * num_envs,

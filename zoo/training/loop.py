@@ -2,7 +2,7 @@
 evaluations, the kept best weights, checkpoints, the time limit and Ctrl-C.
 
 Data flows one way: collector -> trainer -> agent. The trainer reads the agent only through its
-contract (``zoo.agent``); the agent never calls back.
+contract (``zoo.agents.contract``); the agent never calls back.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from typing import Any, Callable
 
 from tqdm.auto import tqdm
 
-from zoo.agent import Agent, Resumable
-from zoo.checkpoint import save_checkpoint
-from zoo.episodes import Episodes
-from zoo.metrics import MetricsLogger
-from zoo.run_dir import save_model
+from zoo.agents.contract import Agent, Resumable
+from zoo.training.checkpoint import save_checkpoint
+from zoo.envs.episodes import Episodes
+from zoo.rundir.metrics import MetricsLogger
+from zoo.rundir.files import save_model
 
 
 class Clock:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from zoo.atomic import atomic_path
-from zoo.metrics import read_csv
+from zoo.rundir.atomic import atomic_path
+from zoo.rundir.metrics import read_csv
 
 
 def plot_learning_curve(run_dir: Path, title: str) -> Path:

@@ -11,10 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from zoo.agent import Resumable
-from zoo.atomic import write_json
+from zoo.agents.contract import Resumable
+from zoo.rundir.atomic import write_json
 from zoo.errors import ZooError
-from zoo.run_dir import load_model, read_json, save_model
+from zoo.rundir.files import load_model, read_json, save_model
 
 REPLAY = "replay.safetensors"
 

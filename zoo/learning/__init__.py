@@ -1,0 +1,7 @@
+"""The math of learning: networks, losses, targets, schedules, the optimiser, replay and exact planning.
+
+Pure functions and small classes of tensors and arrays, each tested on numbers worked out by hand. Nothing
+here knows an environment, a run directory or a command line.
+
+May import: numpy, torch, ``zoo.errors``. Imported by: ``zoo.agents`` (and benchmarks).
+"""
