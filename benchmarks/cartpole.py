@@ -27,10 +27,10 @@ from pathlib import Path
 
 import torch
 
-from zoo.learning.device import cpu_description
 from zoo.envs.episodes import evaluate
-from zoo.training.presets import preset
 from zoo.envs.seeds import stream_seed
+from zoo.learning.device import cpu_description
+from zoo.training.presets import preset
 from zoo.training.session import TrainSettings, train
 
 EVAL_EVERY, EPISODES, TARGET = 5_000, 100, 475.0

@@ -17,12 +17,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from zoo.agents.contract import Spaces
+from zoo.agents.configs import build_config
 from zoo.agents.registry import build_agent, get_algorithm
 from zoo.envs.atari import make_atari_env
-from zoo.agents.configs import build_config
+from zoo.rundir.files import Spaces, load_model
 from zoo.training.presets import preset
-from zoo.rundir.files import load_model
 
 
 def main(run_dir: Path) -> None:

@@ -24,8 +24,9 @@ else:
 import numpy as np
 import torch
 torch.set_num_threads(threads)
-from zoo.agents.contract import Spaces
-from zoo.agents.dqn import DQNAgent, DQNConfig
+from zoo.rundir.files import Spaces
+from zoo.agents.configs import DQNConfig
+from zoo.agents.dqn import DQNAgent
 from zoo.learning.losses import dqn_loss
 from zoo.training.presets import preset
 from zoo.learning.targets import double_q_target

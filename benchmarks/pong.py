@@ -21,11 +21,12 @@ import time
 import numpy as np
 import torch
 
-from zoo.agents.contract import Spaces
-from zoo.agents.dqn import DQNAgent, DQNConfig
-from zoo.envs.collector import AsyncCollector, Collector
+from zoo.agents.configs import DQNConfig
+from zoo.agents.dqn import DQNAgent
 from zoo.envs.atari import make_atari_vector_env
+from zoo.envs.collector import AsyncCollector, Collector
 from zoo.learning.frame_replay import FrameReplayBuffer
+from zoo.rundir.files import Spaces
 from zoo.training.presets import preset
 
 SPACES = Spaces({"type": "Box", "shape": [4, 84, 84], "dtype": "uint8"}, {"type": "Discrete", "n": 6})

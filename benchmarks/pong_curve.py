@@ -18,11 +18,12 @@ from pathlib import Path
 
 import torch
 
-from zoo.learning.device import cpu_description
+from zoo.agents.registry import load_run
 from zoo.envs.episodes import evaluate
-from zoo.rundir.metrics import read_csv
-from zoo.rundir.files import load_model, load_run
 from zoo.envs.seeds import stream_seed
+from zoo.learning.device import cpu_description
+from zoo.rundir.files import load_model
+from zoo.rundir.metrics import read_csv
 from zoo.rundir.stats import bootstrap_ci
 
 

@@ -17,9 +17,9 @@ import gymnasium as gym
 import numpy as np
 
 import zoo
-from zoo.learning.device import cpu_description
 from zoo.envs.episodes import evaluate, run_episodes
 from zoo.envs.seeds import stream_seed
+from zoo.learning.device import cpu_description
 from zoo.rundir.stats import bootstrap_ci
 
 

@@ -20,15 +20,15 @@ import gymnasium as gym
 import numpy as np
 
 import toy_envs
-from zoo.agents.contract import Spaces
-from zoo.agents.registry import build_agent, get_algorithm, space_desc
-from zoo.envs.collector import Collector, SingleEnv
 from zoo.agents.configs import build_config
-from zoo.envs.make import make_env
+from zoo.agents.registry import build_agent, get_algorithm
+from zoo.envs.collector import Collector, SingleEnv
 from zoo.envs.episodes import evaluate
-from zoo.learning.planning import model_from_P, value_iteration
-from zoo.training.presets import preset
+from zoo.envs.make import make_env
 from zoo.envs.seeds import stream_seed
+from zoo.learning.planning import model_from_P, value_iteration
+from zoo.rundir.files import Spaces, space_desc
+from zoo.training.presets import preset
 
 
 def env_steps_per_second(env_id: str, steps: int = 200_000) -> float:

@@ -1,7 +1,7 @@
 """What a second busy process does to a training, under each thread policy: the figures of BENCHMARKS.md.
 
 torch's OpenMP threads spin while they wait for work. On 2 cores with a second CPU-heavy process beside
-it, that spinning steals the other process's core (and the other's steals ours): DESIGN.md saw 30-45×
+it, that spinning steals the other process's core (and the other's steals ours): a profile on an Intel Xeon saw 30-45×
 slower convolutions. Each case here trains `zoo train dqn CartPole-v1 --steps STEPS` and reports its
 training seconds (from the run's own clock, evaluations excluded), alone and beside a second identical
 training started at the same moment, for each policy:

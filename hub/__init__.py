@@ -22,7 +22,7 @@ from hub.push import push
 def load_run(source: str | Path, device: str = "cpu", env_id: str | None = None, revision: str | None = None):
     """``(agent, config)`` from a run directory, a shipped agent's name, or a Hub repo id (pulled first);
     repos in CleanRL, Stable-Baselines3 or the course's format are converted on the fly."""
-    from zoo.rundir.files import load_run as load_native
+    from zoo.agents.registry import load_run as load_native
 
     folder = resolve(source, revision)
     fmt, file = detect_format(folder, str(source))

@@ -118,13 +118,10 @@ def convert(fmt: str, file: Path, out_dir: Path, source: str, env_id: str | None
     """Write a native run directory for a foreign checkpoint: model.safetensors and config.json."""
     import dataclasses
 
-    from zoo.agents.contract import Spaces
-    from zoo.agents.dqn import DQNConfig
+    from zoo.agents.configs import DQNConfig
     from zoo.envs.atari import PREPROCESSING
-    from zoo.rundir.files import RunConfig, save_model, write_config
-
-    from zoo.agents.registry import space_desc
     from zoo.envs.make import make_env
+    from zoo.rundir.files import RunConfig, Spaces, save_model, space_desc, write_config
 
     state = to_native_state_dict(fmt, read_foreign_state_dict(fmt, file))
     n_actions = int(state["head.weight"].shape[0])
@@ -152,7 +149,7 @@ def load_foreign(fmt: str, file: Path, source: str, device: str = "cpu", env_id:
     """``(agent, config)``: a DQN agent with a foreign checkpoint's weights, ready to play."""
     import tempfile
 
-    from zoo.rundir.files import load_run
+    from zoo.agents.registry import load_run
 
     with tempfile.TemporaryDirectory() as tmp:
         out = convert(fmt, file, Path(tmp) / "converted", source, env_id=None)

@@ -38,8 +38,9 @@ def push(run_dir: str | Path, repo_id: str, private: bool = False, revision: str
     """
     from huggingface_hub import CommitOperationAdd
 
+    from zoo.agents.registry import load_run
     from zoo.rundir.card import model_card
-    from zoo.rundir.files import check_run_dir, load_run, read_config, read_results
+    from zoo.rundir.files import check_run_dir, read_config, read_results
 
     run_dir = Path(run_dir)
     check_repo_id(repo_id)

@@ -68,7 +68,7 @@ def test_help_shows_the_values_the_preset_will_use(capsys):
     with pytest.raises(SystemExit):
         main(["train", "dqn", "CartPole-v1", "--help"])
     text = " ".join(capsys.readouterr().out.split())
-    assert "(default: 0.0023 from the preset; the algorithm's own default is 0.001)" in text
+    assert "(default: 0.0023 from the CartPole-v1 preset; the algorithm's own default is 0.001)" in text
 
 
 def test_the_command_line_answers_without_importing_torch():

@@ -1,5 +1,7 @@
 """The deep agents' math against numbers worked out by hand, and Baird's counterexample."""
 
+import json
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -7,12 +9,14 @@ import torch
 
 import toy_envs  # noqa: F401
 from tests.reference import linear_td0_step, n_step_transitions
-from zoo.agents.contract import Spaces
-from zoo.agents.dqn import DQNAgent, DQNConfig
+from zoo.agents.configs import DQNConfig
+from zoo.agents.dqn import DQNAgent
+from zoo.envs.collector import Step
 from zoo.learning.losses import dqn_loss, reinforce_loss, td0_loss
 from zoo.learning.networks import dueling_aggregate
 from zoo.learning.replay import Batch, ReplayBuffer
 from zoo.learning.targets import discounted_returns, double_q_target
+from zoo.rundir.files import Spaces
 
 
 def test_n_step_returns_by_hand_across_an_episode_end():
@@ -143,6 +147,39 @@ def test_polyak_and_hard_target_updates_by_hand():
             agent.q.head.weight.fill_(4.0)
         agent.update_target()
         assert agent.target.head.weight.tolist() == [[expected, expected]]
+
+
+def test_the_target_follows_every_target_update_interval_env_steps_as_sb3_counts():
+    # 3 envs, one update per vector step from the first, target_update_interval 7 env steps: SB3 syncs when
+    # the env-step count passes a multiple of 7, after that step's update: at 9 (past 7), 15 (past 14), 21, ...
+    spaces = Spaces({"type": "Discrete", "n": 2}, {"type": "Discrete", "n": 2})
+    agent = DQNAgent(DQNConfig(hidden="", learning_starts=0, batch_size=1, target_update_interval=7,
+                               learning_rate=0.1), spaces)
+    synced_at = []
+    for _ in range(8):
+        obs = np.array([0, 1, 0])
+        agent.observe(Step(obs, np.array([0, 1, 1]), np.ones(3, dtype=np.float32), np.array([1, 0, 1]),
+                           np.zeros(3, dtype=bool), np.zeros(3, dtype=bool), np.ones(3, dtype=bool)))
+        if all(torch.equal(a, b) for a, b in zip(agent.q.parameters(), agent.target.parameters())):
+            synced_at.append(agent.steps_done)
+    assert agent.updates_done == 8  # the online net moved at every vector step
+    assert synced_at == [9, 15, 21]
+
+
+def test_a_version_1_run_directory_counts_its_target_interval_in_env_steps(tmp_path):
+    # version 1 counted gradient steps: 32 of them, made 32 at a time every 32 vector steps of 8 envs, are 256
+    # env steps; the shipped Pong agent (version 1: 1,000 updates, one per vector step of 2 envs) reads 2,000
+    from zoo.pretrained import shipped_path
+    from zoo.rundir.files import FORMAT_VERSION, read_config
+
+    old = json.loads((shipped_path("pong") / "config.json").read_text())
+    assert old["format_version"] == 1 and old["hyperparameters"]["target_update_interval"] == 1000
+    assert read_config(shipped_path("pong")).hyperparameters["target_update_interval"] == 2000
+    (tmp_path / "config.json").write_text(json.dumps({**old, "hyperparameters": {
+        **old["hyperparameters"], "target_update_interval": 32, "train_freq": 32, "num_envs": 8,
+        "gradient_steps": 32}}))
+    config = read_config(tmp_path)
+    assert config.hyperparameters["target_update_interval"] == 256 and config.format_version == FORMAT_VERSION
 
 
 def _baird(mode: str, steps: int = 5000, seed: int = 0) -> list[float]:

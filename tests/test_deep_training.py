@@ -33,7 +33,10 @@ def test_dqn_learns_the_toy_mdps_optimal_policy_and_values(tmp_path, env_id, gam
     _, agent, _ = quick(tmp_path, "dqn", env_id, eval_episodes=20)
     live = np.array([s for s in range(env.observation_space.n) if s not in env._terminal])
     q = agent.q_values(live)
-    np.testing.assert_array_equal(q.argmax(1), exact_Q[live].argmax(1))
+    # the optimal action where there is one: in Trap's state 2 both actions give -20, and which of two equal
+    # estimates is larger is float rounding, not learning (the values below cover that state); Loop has one action
+    decisive = np.ptp(exact_Q[live], axis=1) > 0.5
+    np.testing.assert_array_equal(q.argmax(1)[decisive], exact_Q[live].argmax(1)[decisive])
     # Function approximation with a constant Adam step on noisy targets: close, not exact.
     np.testing.assert_allclose(q, exact_Q[live], atol=0.3)
 
@@ -202,7 +205,7 @@ def test_time_limit_finishes_a_complete_run_before_its_steps(tmp_path):
 
 
 def test_stop_at_ends_training_at_the_first_evaluation_that_reaches_it(tmp_path):
-    # Trap-v0's optimal return is 1 (DESIGN.md); DQN finds it within its 3k-step preset
+    # Trap-v0's optimal return is 1 (toy_envs/trap.py); DQN finds it within its 3k-step preset
     out, _, results = quick(tmp_path, "dqn", "toy/Trap-v0", steps=10**6, eval_every=500, stop_at=1.0,
                             eval_episodes=20)
     config = json.loads((out / "config.json").read_text())

@@ -1,4 +1,5 @@
-"""Exact values of the toy MDPs (DESIGN.md), and the pure math behind every learner."""
+"""Exact values of the toy MDPs (worked out by hand in each env's docstring, toy_envs/*.py), and the pure math behind
+every learner."""
 
 import gymnasium as gym
 import numpy as np

@@ -10,9 +10,9 @@ import numpy as np
 
 import zoo
 from zoo.envs.episodes import evaluate
+from zoo.envs.seeds import stream_of, stream_seed
 from zoo.pretrained import shipped_path
 from zoo.rundir.files import read_results
-from zoo.envs.seeds import stream_of, stream_seed
 
 PONG = shipped_path("pong")
 
@@ -79,8 +79,8 @@ def test_zoo_play_pong_runs_offline_and_films_a_game(tmp_path):
 
 
 def test_shipped_agent_takes_the_observations_play_gives_it_and_reacts_to_them():
-    from zoo.agents.registry import space_desc
     from zoo.envs.atari import PREPROCESSING, make_atari_env
+    from zoo.rundir.files import space_desc
 
     config = json.loads((PONG / "config.json").read_text())
     env = make_atari_env("ALE/Pong-v5", {})

@@ -163,8 +163,8 @@ def test_resume_refuses_arguments_it_would_ignore(short_run, extra, message, cap
 def test_resume_learns_from_the_saved_replay_with_the_same_updates_as_one_run(tmp_path, short_run):
     import shutil
 
+    from zoo.agents.registry import load_run
     from zoo.training.checkpoint import load_checkpoint
-    from zoo.rundir.files import load_run
 
     resumed = tmp_path / "resumed"
     shutil.copytree(short_run, resumed)

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from zoo.errors import ZooError
-from zoo.rundir.presentation import report_beside
+from zoo.rundir.presentation import presentation_beside
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,7 @@ def test_the_report_is_written_while_the_body_runs(trained, tmp_path):
     for name in ("README.md", "learning_curve.png"):
         (run / name).unlink()
     started = time.perf_counter()
-    with report_beside(run):
+    with presentation_beside(run):
         inside = time.perf_counter() - started
     assert inside < 0.2  # the body did not wait for the child
     card = (run / "README.md").read_text()
@@ -36,7 +36,7 @@ def test_a_failing_report_is_an_error_that_says_why(trained, tmp_path):
     shutil.copytree(trained, run)
     (run / "results.json").write_text("{not json")
     with pytest.raises(ZooError, match=r"writing the learning curve and model card of .*run failed: .*results\.json"):
-        with report_beside(run):
+        with presentation_beside(run):
             pass
 
 
@@ -45,7 +45,7 @@ def test_an_error_in_the_body_stops_the_child_and_passes_through(trained, tmp_pa
     shutil.copytree(trained, run)
     (run / "README.md").unlink()
     with pytest.raises(KeyboardInterrupt):
-        with report_beside(run):
+        with presentation_beside(run):
             raise KeyboardInterrupt
     time.sleep(1.5)
     assert not (run / "README.md").exists()  # killed before it wrote the card

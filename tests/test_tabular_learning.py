@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 
 import zoo
-from zoo.agents.contract import Spaces
-from zoo.agents.q_learning import QLearningAgent, QLearningConfig
+from zoo.agents.configs import QLearningConfig
+from zoo.agents.q_learning import QLearningAgent
 from zoo.learning.planning import greedy_policy, model_from_P, value_iteration
+from zoo.rundir.files import Spaces
 from zoo.training.session import TrainSettings, train
 
 LEARNERS = ["value-iteration", "q-iteration", "q-learning"]

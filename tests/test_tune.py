@@ -22,7 +22,6 @@ FAST_HEARTBEAT = {"ZOO_TUNE_HEARTBEAT_S": "1", "ZOO_TUNE_GRACE_S": "3"}
 
 
 def study_trials(storage: str, name: str):
-    import optuna
 
     try:
         return optuna.load_study(study_name=name, storage=storage).get_trials(deepcopy=False)
@@ -127,8 +126,8 @@ def test_a_study_made_for_another_algorithm_is_refused_and_left_intact(tmp_path,
 
 
 def test_a_new_tune_study_starts_from_the_preset(tmp_path, capsys, monkeypatch):
-    from zoo.training.presets import preset
     from zoo.cli.tune import starting_point
+    from zoo.training.presets import preset
 
     monkeypatch.chdir(tmp_path)
     assert main(["tune", "q-learning", "FrozenLake-v1", "--trials", "2", "--study", "fl", "--steps", "300",

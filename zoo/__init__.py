@@ -24,15 +24,11 @@ if os.environ.get("ZOO_THREADS", "").lower() not in ("spin", "off"):
 
 
 def __getattr__(name: str):
-    # __version__ comes from the package's metadata, so it cannot drift from pyproject.toml; read lazily
-    # because importlib.metadata costs ~80 ms that `zoo --help` should not pay.
+    # read lazily: importlib.metadata costs ~80 ms that `zoo --help` should not pay
     if name == "__version__":
-        from importlib.metadata import PackageNotFoundError, version
+        from zoo.rundir.files import zoo_version
 
-        try:
-            return version("value-zoo")
-        except PackageNotFoundError:  # a source tree that was never installed
-            return "0+unknown"
+        return zoo_version()
     raise AttributeError(name)
 
 
@@ -42,7 +38,7 @@ def load(path: str | Path, device: str = "cpu", env_id: str | None = None):
     ``agent.act(obs)`` gives greedy actions and ``agent.q_values(obs)`` the Q estimates. ``env_id``
     checks the agent fits that env (a CartPole agent is refused for Pong, naming both).
     """
-    from zoo.rundir.files import load_run
+    from zoo.agents.registry import load_run
 
     return load_run(resolve(path), device=device, env_id=env_id)[0]
 

@@ -1,4 +1,9 @@
-"""Building an algorithm's frozen config from defaults, a preset and command-line overrides, with checks."""
+"""The algorithms' hyperparameters as frozen dataclasses, and building one from defaults, a preset and
+command-line overrides, with checks.
+
+Each field carries its one-line doc in its metadata (``hp``), which `zoo train ALGO --help` shows; this
+module imports neither torch nor numpy, so building the command line costs nothing.
+"""
 
 from __future__ import annotations
 
@@ -28,43 +33,109 @@ _AT_MOST: dict[str, int] = {
 MAX_LAYER, MAX_LAYERS = 16_384, 16
 
 
+def hp(default: Any, doc: str) -> Any:
+    """A hyperparameter: its default and the one line `zoo train ALGO --help` shows for it."""
+    return dataclasses.field(default=default, metadata={"doc": doc})
+
+
+def doc(f: dataclasses.Field) -> str:
+    """The help line of a config field."""
+    return f.metadata.get("doc", "")
+
+
 @dataclasses.dataclass(frozen=True)
-class ConfigField:
-    """One hyperparameter as `zoo train --help` shows it."""
+class PlannerConfig:
+    """Hyperparameters of exact value iteration."""
 
-    name: str
-    kind: type
-    default: Any
-    doc: str
+    gamma: float = hp(0.99, "discount factor γ in [0, 1]")
+    tol: float = hp(1e-10, "stop when no state value changes by more than this")
 
 
-def describe_config(path: str) -> list[ConfigField]:
-    """The fields of the config dataclass at ``module:Class``, read from its source without importing it
-    (agent modules import torch, which would make `zoo train ALGO ENV --help` take seconds)."""
-    import ast
-    import importlib.util
+@dataclasses.dataclass(frozen=True)
+class LearnedModelConfig:
+    """Hyperparameters of planning on a learned model (value iteration and Q-iteration alike)."""
 
-    module, name = path.split(":")
-    spec = importlib.util.find_spec(module)
-    if spec is None or spec.origin is None:
-        raise ZooError(f"cannot find {module}")
-    with open(spec.origin, encoding="utf-8") as f:
-        tree = ast.parse(f.read())
-    kinds = {"float": float, "int": int, "str": str, "bool": bool}
-    for node in tree.body:
-        if isinstance(node, ast.ClassDef) and node.name == name:
-            fields = []
-            for item, following in zip(node.body, node.body[1:] + [None]):
-                if not (isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name) and item.value):
-                    continue
-                doc = ""
-                if (isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant)
-                        and isinstance(following.value.value, str)):
-                    doc = " ".join(following.value.value.split())
-                fields.append(ConfigField(item.target.id, kinds[ast.unparse(item.annotation)],
-                                          ast.literal_eval(item.value), doc))
-            return fields
-    raise ZooError(f"no class {name} in {module}")
+    gamma: float = hp(0.9, "discount factor γ in [0, 1]")
+    epsilon_start: float = hp(1.0, "exploration rate at the start (1 = random steps, as in the course)")
+    epsilon_final: float = hp(1.0, "exploration rate after epsilon_decay_steps")
+    epsilon_decay_steps: int = hp(1, "steps over which ε decays linearly")
+    plan_every: int = hp(100, "environment steps between planning phases")
+    plan_tol: float = hp(1e-6, "a planning phase stops when no value changes by more than this")
+    plan_max_sweeps: int = hp(1000, "most Bellman sweeps in one planning phase")
+
+
+@dataclasses.dataclass(frozen=True)
+class QLearningConfig:
+    """Hyperparameters of tabular Q-learning."""
+
+    gamma: float = hp(0.9, "discount factor γ in [0, 1]")
+    alpha: float = hp(0.2, "learning rate α at the start, in (0, 1]")
+    alpha_final: float = hp(0.2, "learning rate after alpha_decay_steps (equal to alpha: constant, as in the course)")
+    alpha_decay_steps: int = hp(1, "steps over which α decays linearly")
+    alpha_per_visit: bool = hp(False,
+                              "use α = max(alpha_final, 1/n(s, a)) instead: the sample mean of each pair's targets")
+    epsilon_start: float = hp(1.0, "exploration rate at the start")
+    epsilon_final: float = hp(0.05, "exploration rate after epsilon_decay_steps")
+    epsilon_decay_steps: int = hp(10_000, "steps over which ε decays linearly")
+
+
+@dataclasses.dataclass(frozen=True)
+class DQNConfig:
+    """Hyperparameters of DQN and its extensions."""
+
+    gamma: float = hp(0.99, "discount factor γ in [0, 1]")
+    learning_rate: float = hp(1e-3, "Adam learning rate")
+    adam_eps: float = hp(1e-8,
+                        "Adam's ε: larger values (Rainbow's 1.5e-4) damp steps of parameters whose gradients are tiny")
+    buffer_size: int = hp(50_000, "replay capacity in transitions")
+    batch_size: int = hp(64, "transitions per gradient step")
+    learning_starts: int = hp(1_000, "environment steps of random-ish play before the first update")
+    train_freq: int = hp(1, "vector steps (one step of every env) between gradient phases")
+    gradient_steps: int = hp(1, "gradient steps per phase")
+    target_update_interval: int = hp(500, "environment steps (all envs together) between target-network updates, "
+                                          "counted as Stable-Baselines3 and RL Zoo count them")
+    tau: float = hp(1.0, "target update weight: 1 copies the online net (hard sync), < 1 is a Polyak average")
+    epsilon_start: float = hp(1.0, "exploration rate at the start")
+    epsilon_final: float = hp(0.05, "exploration rate at the end of the decay")
+    epsilon_decay_steps: int = hp(10_000, "environment steps of the decay (linear), or its time constant (exponential)")
+    epsilon_schedule: str = hp("linear", "linear or exponential")
+    loss: str = hp("huber", "huber or mse")
+    max_grad_norm: float = hp(10.0, "clip the gradient norm to this (0: no clipping)")
+    double: bool = hp(True, "Double DQN: the online net picks the next action, the target net values it")
+    dueling: bool = hp(False, "dueling head: Q = V + A - mean(A)")
+    n_step: int = hp(1, "steps summed before bootstrapping (n-step returns)")
+    hidden: str = hp("256,256", "hidden layer sizes of the MLP, comma-separated (unused by the Atari CNN)")
+    cnn: str = hp("nature",
+                 "CNN for Atari frames: nature (Mnih et al. 2015) or small (Mnih et al. 2013, a third of the compute)")
+    num_envs: int = hp(1, "parallel environments collecting experience")
+    precision: str = hp("auto",
+                       "fp32, bf16 (autocast) or auto: bf16 for the CNN where the CPU has native bf16 "
+                       "(AVX512-BF16/AMX), else fp32")
+
+
+@dataclasses.dataclass(frozen=True)
+class ReinforceConfig:
+    """Hyperparameters of REINFORCE."""
+
+    gamma: float = hp(0.99, "discount factor γ in [0, 1]")
+    learning_rate: float = hp(0.01, "Adam learning rate of the policy (and the baseline)")
+    hidden: str = hp("64", "hidden layer sizes of the policy and baseline MLPs, comma-separated")
+    num_envs: int = hp(8, "parallel envs; each update uses one finished episode from every env")
+    baseline: bool = hp(True, "subtract a learned V(s) from the returns")
+    normalize_returns: bool = hp(True, "scale the (baseline-subtracted) returns to mean 0, std 1 within each update")
+    entropy_coef: float = hp(0.0, "weight of an entropy bonus (0: none)")
+    max_grad_norm: float = hp(0.0, "clip the gradient norm to this (0: no clipping)")
+
+
+@dataclasses.dataclass(frozen=True)
+class TD0Config:
+    """Hyperparameters of semi-gradient TD(0) prediction."""
+
+    gamma: float = hp(0.95, "discount factor γ in [0, 1]")
+    learning_rate: float = hp(1e-3, "Adam learning rate")
+    hidden: str = hp("64,64", "hidden layer sizes of the value MLP, comma-separated")
+    num_envs: int = hp(8, "parallel envs; each step's transitions form one minibatch")
+    policy: str = hp("random", "the policy whose value is predicted: random (uniform over actions)")
 
 
 def build_config(config_class: type, overrides: dict[str, Any]) -> Any:

@@ -8,22 +8,12 @@ the ``Resumable`` part (target network, optimiser, counters, random states).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 if TYPE_CHECKING:  # numpy only for annotations: `zoo --help` must not pay for importing it
     import numpy as np
 
     from zoo.envs.collector import Step
-
-
-@dataclass(frozen=True)
-class Spaces:
-    """The env's spaces as config.json describes them (``{"type": "Discrete", "n": 16}`` or
-    ``{"type": "Box", "shape": [4], "dtype": "float32"}``); agents are built from these alone."""
-
-    observation: dict[str, Any]
-    action: dict[str, Any]
 
 
 @runtime_checkable

@@ -9,74 +9,29 @@ from the final observation; a termination does not.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from zoo.agents.contract import Spaces
+from zoo.agents.configs import DQNConfig
 from zoo.envs.collector import Step
-from zoo.learning.device import native_bf16
 from zoo.errors import ZooError
+from zoo.learning.device import native_bf16
 from zoo.learning.losses import dqn_loss
-from zoo.learning.networks import (CNNS, build_q_network, detached_copy, load_weights, network_input, observation_kind,
-                          parse_hidden)
+from zoo.learning.networks import (
+    CNNS,
+    build_q_network,
+    detached_copy,
+    load_weights,
+    network_input,
+    observation_kind,
+    parse_hidden,
+)
 from zoo.learning.optim import Adam
 from zoo.learning.replay import ReplayBuffer
 from zoo.learning.schedules import exponential_schedule, linear_schedule
 from zoo.learning.targets import double_q_target, td_target
-
-
-@dataclass(frozen=True)
-class DQNConfig:
-    """Hyperparameters of DQN and its extensions."""
-
-    gamma: float = 0.99
-    """discount factor γ in [0, 1]"""
-    learning_rate: float = 1e-3
-    """Adam learning rate"""
-    adam_eps: float = 1e-8
-    """Adam's ε: larger values (Rainbow's 1.5e-4) damp steps of parameters whose gradients are tiny"""
-    buffer_size: int = 50_000
-    """replay capacity in transitions"""
-    batch_size: int = 64
-    """transitions per gradient step"""
-    learning_starts: int = 1_000
-    """environment steps of random-ish play before the first update"""
-    train_freq: int = 1
-    """vector steps (one step of every env) between gradient phases"""
-    gradient_steps: int = 1
-    """gradient steps per phase"""
-    target_update_interval: int = 500
-    """gradient steps between target-network updates"""
-    tau: float = 1.0
-    """target update weight: 1 copies the online net (hard sync), < 1 is a Polyak average"""
-    epsilon_start: float = 1.0
-    """exploration rate at the start"""
-    epsilon_final: float = 0.05
-    """exploration rate at the end of the decay"""
-    epsilon_decay_steps: int = 10_000
-    """environment steps of the decay (linear), or its time constant (exponential)"""
-    epsilon_schedule: str = "linear"
-    """linear or exponential"""
-    loss: str = "huber"
-    """huber or mse"""
-    max_grad_norm: float = 10.0
-    """clip the gradient norm to this (0: no clipping)"""
-    double: bool = True
-    """Double DQN: the online net picks the next action, the target net values it"""
-    dueling: bool = False
-    """dueling head: Q = V + A - mean(A)"""
-    n_step: int = 1
-    """steps summed before bootstrapping (n-step returns)"""
-    hidden: str = "256,256"
-    """hidden layer sizes of the MLP, comma-separated (unused by the Atari CNN)"""
-    cnn: str = "nature"
-    """CNN for Atari frames: nature (Mnih et al. 2015) or small (Mnih et al. 2013, a third of the compute)"""
-    num_envs: int = 1
-    """parallel environments collecting experience"""
-    precision: str = "auto"
-    """fp32, bf16 (autocast) or auto: bf16 for the CNN where the CPU has native bf16 (AVX512-BF16/AMX), else fp32"""
+from zoo.rundir.files import Spaces
 
 
 def _check(config: DQNConfig) -> None:
@@ -141,6 +96,7 @@ class DQNAgent:
         self.last_loss = float("nan")
         self.buffer: ReplayBuffer | None = None  # made at the first observed step: playing needs none
         self._vector_steps = 0
+        self._target_period = 0  # steps_done // target_update_interval at the last target update
         self._learn_from = config.learning_starts
 
     # -- acting ---------------------------------------------------------------------------------------
@@ -208,8 +164,6 @@ class DQNAgent:
             torch.nn.utils.clip_grad_norm_(self.q.parameters(), c.max_grad_norm)
         self.optimizer.step()
         self.updates_done += 1
-        if self.updates_done % c.target_update_interval == 0:
-            self.update_target()
         return loss.item()
 
     @torch.no_grad()
@@ -241,6 +195,12 @@ class DQNAgent:
                 and len(self.buffer) >= c.batch_size):
             for _ in range(c.gradient_steps):
                 self.last_loss = self.update(self.buffer.sample(c.batch_size, self.rng))
+        # the target follows every target_update_interval env steps, as SB3 counts, after that step's updates
+        # (before the first update the online net has not moved, and a sync changes nothing)
+        period = self.steps_done // c.target_update_interval
+        if period > self._target_period:
+            self._target_period = period
+            self.update_target()
 
     def sync(self) -> None:
         """Nothing to bring up to date: the online network is the agent."""
@@ -285,6 +245,7 @@ class DQNAgent:
         self.rng.bit_generator.state = meta["rng"]
         torch.set_rng_state(tensors["torch_rng"])
         self._vector_steps = meta.get("vector_steps", 0)
+        self._target_period = self.steps_done // self.config.target_update_interval
         # without a saved replay (the run was killed), refill it as at the start before learning from it again
         self._learn_from = self.steps_done + min(self.config.learning_starts, self.config.buffer_size)
 

@@ -7,12 +7,11 @@ Bellman backups run on the learned model as on the exact one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from zoo.agents.contract import Spaces
+from zoo.agents.configs import LearnedModelConfig
 from zoo.agents.tabular import TabularAgent
+from zoo.rundir.files import Spaces
 
 
 def empty_tables(n_states: int, n_actions: int) -> dict[str, np.ndarray]:
@@ -35,26 +34,6 @@ def estimate(tables: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     visits = tables["counts"].sum(axis=-1)  # also works on the rows of one state
     safe = np.maximum(visits, 1.0)
     return tables["counts"] / safe[..., None], tables["reward_sums"] / safe
-
-
-@dataclass(frozen=True)
-class LearnedModelConfig:
-    """Hyperparameters of planning on a learned model (value iteration and Q-iteration alike)."""
-
-    gamma: float = 0.9
-    """discount factor γ in [0, 1]"""
-    epsilon_start: float = 1.0
-    """exploration rate at the start (1 = random steps, as in the course)"""
-    epsilon_final: float = 1.0
-    """exploration rate after epsilon_decay_steps"""
-    epsilon_decay_steps: int = 1
-    """steps over which ε decays linearly"""
-    plan_every: int = 100
-    """environment steps between planning phases"""
-    plan_tol: float = 1e-6
-    """a planning phase stops when no value changes by more than this"""
-    plan_max_sweeps: int = 1000
-    """most Bellman sweeps in one planning phase"""
 
 
 class LearnedModelAgent(TabularAgent):

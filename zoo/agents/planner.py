@@ -6,24 +6,13 @@ and gives the best achievable policy on FrozenLake.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from zoo.agents.contract import Spaces
+from zoo.agents.configs import PlannerConfig
 from zoo.agents.tabular import TabularAgent
 from zoo.errors import ZooError
 from zoo.learning.planning import model_from_P, value_iteration
-
-
-@dataclass(frozen=True)
-class PlannerConfig:
-    """Hyperparameters of exact value iteration."""
-
-    gamma: float = 0.99
-    """discount factor γ in [0, 1]"""
-    tol: float = 1e-10
-    """stop when no state value changes by more than this"""
+from zoo.rundir.files import Spaces
 
 
 class PlannerAgent(TabularAgent):

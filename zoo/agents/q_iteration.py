@@ -9,9 +9,10 @@ from __future__ import annotations
 import numpy as np
 
 from zoo.agents import learned_model
-from zoo.agents.contract import Spaces
-from zoo.agents.learned_model import LearnedModelAgent, LearnedModelConfig
+from zoo.agents.configs import LearnedModelConfig
+from zoo.agents.learned_model import LearnedModelAgent
 from zoo.learning.planning import q_from_v
+from zoo.rundir.files import Spaces
 
 QIterationConfig = LearnedModelConfig
 

@@ -7,36 +7,13 @@ pair, so that the estimates settle instead of tracking the latest noisy targets.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from zoo.agents.contract import Spaces
+from zoo.agents.configs import QLearningConfig
 from zoo.agents.tabular import TabularAgent
 from zoo.learning.schedules import linear_schedule
 from zoo.learning.targets import td_target
-
-
-@dataclass(frozen=True)
-class QLearningConfig:
-    """Hyperparameters of tabular Q-learning."""
-
-    gamma: float = 0.9
-    """discount factor γ in [0, 1]"""
-    alpha: float = 0.2
-    """learning rate α at the start, in (0, 1]"""
-    alpha_final: float = 0.2
-    """learning rate after alpha_decay_steps (equal to alpha: constant, as in the course)"""
-    alpha_decay_steps: int = 1
-    """steps over which α decays linearly"""
-    alpha_per_visit: bool = False
-    """use α = max(alpha_final, 1/n(s, a)) instead: the sample mean of each pair's targets"""
-    epsilon_start: float = 1.0
-    """exploration rate at the start"""
-    epsilon_final: float = 0.05
-    """exploration rate after epsilon_decay_steps"""
-    epsilon_decay_steps: int = 10_000
-    """steps over which ε decays linearly"""
+from zoo.rundir.files import Spaces
 
 
 class QLearningAgent(TabularAgent):

@@ -11,43 +11,20 @@ and normalising the returns within the batch.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import torch
 
-from zoo.agents.contract import Spaces
+from zoo.agents.configs import ReinforceConfig
 from zoo.envs.collector import Step
 from zoo.errors import ZooError
 from zoo.learning.losses import reinforce_loss
 from zoo.learning.networks import detached_copy, load_weights, mlp, network_input, observation_kind, parse_hidden
 from zoo.learning.optim import Adam
 from zoo.learning.targets import discounted_returns
+from zoo.rundir.files import Spaces
 
-Episode = tuple[np.ndarray, np.ndarray, np.ndarray, bool, np.ndarray]
+Trajectory = tuple[np.ndarray, np.ndarray, np.ndarray, bool, np.ndarray]
 """One env's part of a batch: ``(observations, actions, rewards, truncated, final_observation)``."""
-
-
-@dataclass(frozen=True)
-class ReinforceConfig:
-    """Hyperparameters of REINFORCE."""
-
-    gamma: float = 0.99
-    """discount factor γ in [0, 1]"""
-    learning_rate: float = 0.01
-    """Adam learning rate of the policy (and the baseline)"""
-    hidden: str = "64"
-    """hidden layer sizes of the policy and baseline MLPs, comma-separated"""
-    num_envs: int = 8
-    """parallel envs; each update uses one finished episode from every env"""
-    baseline: bool = True
-    """subtract a learned V(s) from the returns"""
-    normalize_returns: bool = True
-    """scale the (baseline-subtracted) returns to mean 0, std 1 within each update"""
-    entropy_coef: float = 0.0
-    """weight of an entropy bonus (0: none)"""
-    max_grad_norm: float = 0.0
-    """clip the gradient norm to this (0: no clipping)"""
 
 
 class ReinforceAgent:
@@ -76,7 +53,7 @@ class ReinforceAgent:
         self.steps_done, self.updates_done = 0, 0
         self.last_loss = float("nan")
         self._paths: list[tuple[list, list, list]] = []  # per env: observations, actions, rewards so far
-        self._finished: dict[int, Episode] = {}
+        self._finished: dict[int, Trajectory] = {}
 
     def obs_tensor(self, obs) -> torch.Tensor:
         return network_input(obs, self.obs_kind, self.obs_dim, self.device)
@@ -100,7 +77,7 @@ class ReinforceAgent:
         sampled = np.minimum((u > cumulative).sum(axis=-1), self.n_actions - 1)
         return int(sampled) if sampled.ndim == 0 else sampled
 
-    def update(self, episodes: list[Episode]) -> float:
+    def update(self, episodes: list[Trajectory]) -> float:
         """One policy-gradient step from whole episodes; returns the loss."""
         c = self.config
         obs = self.obs_tensor(np.concatenate([e[0] for e in episodes]))

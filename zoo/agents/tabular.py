@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from zoo.agents.contract import Spaces
 from zoo.envs.collector import Step
 from zoo.errors import ZooError
 from zoo.learning.schedules import linear_schedule
+from zoo.rundir.files import Spaces
 
 
 class TabularAgent:

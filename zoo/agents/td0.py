@@ -8,34 +8,17 @@ gradient through the target and bootstrapping through terminations — diverged 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import torch
 
-from zoo.agents.contract import Spaces
+from zoo.agents.configs import TD0Config
 from zoo.envs.collector import Step
 from zoo.errors import ZooError
 from zoo.learning.losses import td0_loss
 from zoo.learning.networks import detached_copy, load_weights, mlp, network_input, observation_kind, parse_hidden
 from zoo.learning.optim import Adam
 from zoo.learning.targets import td_target
-
-
-@dataclass(frozen=True)
-class TD0Config:
-    """Hyperparameters of semi-gradient TD(0) prediction."""
-
-    gamma: float = 0.95
-    """discount factor γ in [0, 1]"""
-    learning_rate: float = 1e-3
-    """Adam learning rate"""
-    hidden: str = "64,64"
-    """hidden layer sizes of the value MLP, comma-separated"""
-    num_envs: int = 8
-    """parallel envs; each step's transitions form one minibatch"""
-    policy: str = "random"
-    """the policy whose value is predicted: random (uniform over actions)"""
+from zoo.rundir.files import Spaces
 
 
 class TD0Agent:

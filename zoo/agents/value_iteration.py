@@ -10,9 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 from zoo.agents import learned_model
-from zoo.agents.contract import Spaces
-from zoo.agents.learned_model import LearnedModelAgent, LearnedModelConfig
+from zoo.agents.configs import LearnedModelConfig
+from zoo.agents.learned_model import LearnedModelAgent
 from zoo.learning.planning import q_from_v, value_iteration
+from zoo.rundir.files import Spaces
 
 ValueIterationConfig = LearnedModelConfig
 

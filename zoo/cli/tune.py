@@ -20,6 +20,7 @@ running trial FAIL at once.
 
 from __future__ import annotations
 
+import argparse
 import os
 import signal
 import socket
@@ -28,11 +29,13 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-import numpy as np
-
+from zoo.cli.flags import read_hyperparams
 from zoo.errors import ZooError, first_line
+
+if TYPE_CHECKING:  # numpy loads when a study reports: `zoo --help` builds this module's parsers
+    import numpy as np
 
 HEARTBEAT_S = int(os.environ.get("ZOO_TUNE_HEARTBEAT_S", "5"))
 GRACE_S = int(os.environ.get("ZOO_TUNE_GRACE_S", "20"))
@@ -45,8 +48,8 @@ TUNE_SEED_BASE = 100_000
 
 
 def dqn_space(trial) -> dict[str, Any]:
-    """RL Zoo's DQN ranges, in this zoo's DQN config (plus the CartPole preset's 8,000 and 32, so that the
-    preset itself can be a study's first trial)."""
+    """RL Zoo's DQN ranges, in this zoo's DQN config (plus the CartPole preset's 8,000 and 256, so that the
+    preset itself can be a study's first trial); target_update_interval in env steps, as RL Zoo's."""
     return {
         "learning_rate": trial.suggest_float("learning_rate", 1e-5, 1e-2, log=True),
         "batch_size": trial.suggest_categorical("batch_size", [32, 64, 128, 256]),
@@ -54,7 +57,7 @@ def dqn_space(trial) -> dict[str, Any]:
         "gamma": trial.suggest_categorical("gamma", [0.95, 0.98, 0.99, 0.995]),
         "epsilon_final": trial.suggest_float("epsilon_final", 0.0, 0.2),
         "epsilon_decay_steps": trial.suggest_categorical("epsilon_decay_steps", [2_000, 5_000, 8_000, 10_000, 20_000]),
-        "target_update_interval": trial.suggest_categorical("target_update_interval", [1, 10, 32, 100, 1_000]),
+        "target_update_interval": trial.suggest_categorical("target_update_interval", [1, 256, 1_000, 5_000, 10_000]),
         "learning_starts": trial.suggest_categorical("learning_starts", [0, 1_000, 5_000]),
         "train_freq": trial.suggest_categorical("train_freq", [1, 4, 8, 16, 32]),
         "gradient_steps": trial.suggest_categorical("gradient_steps", [1, 4, 8, 16, 32]),
@@ -373,6 +376,8 @@ def best_config(study, spec: StudySpec) -> dict[str, Any]:
 def aggregate(scores: np.ndarray, seed: int = 0) -> dict[str, Any]:
     """IQM and mean of per-seed scores with 95% stratified bootstrap intervals (one task: a bootstrap over
     seeds), as rliable computes them."""
+    import numpy as np
+
     from zoo.rundir.stats import bootstrap_ci, iqm
 
     x = np.asarray(scores, dtype=np.float64)
@@ -388,6 +393,7 @@ def plot_bench(path: Path, title: str, summary: dict[str, Any]) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import numpy as np
 
     from zoo.rundir.atomic import atomic_path
 
@@ -409,3 +415,135 @@ def plot_bench(path: Path, title: str, summary: dict[str, Any]) -> None:
     with atomic_path(path) as tmp:
         fig.savefig(tmp)
     plt.close(fig)
+
+
+# -- the commands ---------------------------------------------------------------------------------------
+
+
+def add_parsers(sub) -> None:
+    study_help = ("Optuna storage URL (default: sqlite:///runs/optuna.db, a file, no server). With a shared "
+                  "database, e.g. postgresql://user:password@host:5432/db, every machine that runs the same command "
+                  "with the same --study works on the same study.")
+    tune = sub.add_parser(
+        "tune", help="search hyperparameters with Optuna (TPE, pruning on the periodic evaluations)",
+        description="Search ALGO's hyperparameters on ENV: TPE sampling from ranges after RL Zoo's, each trial a "
+                    "normal run directory under runs/STUDY/, pruned by Optuna's median rule on the trainer's periodic "
+                    "greedy evaluations. At the end it prints the best trial and writes runs/STUDY/best.json, which "
+                    "`zoo train ALGO ENV --hyperparams runs/STUDY/best.json` takes. Watch a study with "
+                    "`optuna-dashboard sqlite:///runs/optuna.db`.",
+        epilog="Examples:\n  zoo tune dqn CartPole-v1 --trials 20 --jobs 2\n"
+               "  zoo tune dqn CartPole-v1 --trials 100 --storage postgresql://me:pw@db:5432/zoo   # on each machine",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    bench = sub.add_parser(
+        "bench", help="train N seeds and report IQM and mean with 95%% bootstrap intervals",
+        description="Train ALGO on ENV with N seeds (the preset, or --hyperparams) as the trials of an Optuna study, "
+                    "so they spread over workers and machines like `zoo tune`, then report the interquartile mean "
+                    "and the mean with 95% stratified bootstrap confidence intervals (Agarwal et al. 2021), the "
+                    "per-seed held-out scores, and scores.png and summary.json in runs/STUDY/.",
+        epilog="Example:\n  zoo bench dqn CartPole-v1 --seeds 10 --jobs 2",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    for cmd in (tune, bench):
+        cmd.add_argument("algo", metavar="ALGO")
+        cmd.add_argument("env_id", metavar="ENV")
+        cmd.add_argument("--steps", type=int, default=None, help="environment steps per trial (default: the preset's)")
+        cmd.add_argument("--hyperparams", type=Path, default=None, metavar="FILE",
+                         help="start from these hyperparameters (a best.json) instead of the preset's")
+        cmd.add_argument("--jobs", type=int, default=1, help="worker processes on this machine (default: 1)")
+        cmd.add_argument("--storage", default=None, metavar="URL", help=study_help)
+        cmd.add_argument("--study", default=None, metavar="NAME",
+                         help=f"study name (default: {'tune' if cmd is tune else 'bench'}-ALGO-ENV)")
+        cmd.add_argument("--minutes", type=float, default=None, help="stop starting trials after this many minutes")
+        cmd.add_argument("--eval-every", type=int, default=None, help="steps between periodic evaluations")
+        cmd.add_argument("--eval-episodes", type=int, default=None, help="episodes of each trial's final evaluation")
+        cmd.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    tune.add_argument("--trials", type=int, default=20, help="trials in the study, all workers together (default: 20)")
+    tune.add_argument("--seed", type=int, default=0, help="seed of the sampler (default: 0)")
+    bench.add_argument("--seeds", type=int, default=10, help="seeds to train (default: 10)")
+
+    for cmd in (tune, bench):
+        cmd.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """`zoo tune` and `zoo bench`: check everything, then run workers on the study."""
+    from zoo.agents.configs import build_config
+    from zoo.agents.registry import check_fits, get_algorithm
+    from zoo.envs.make import make_env
+    from zoo.training.presets import DEFAULT_STEPS, preset
+
+    kind = args.command
+    algorithm = get_algorithm(args.algo)
+
+    if kind == "tune" and args.algo not in SEARCH_SPACES:
+        raise ZooError(f"zoo tune has no search space for {args.algo}; it tunes {', '.join(SEARCH_SPACES)}")
+    count = args.trials if kind == "tune" else args.seeds
+    if not 1 <= count <= 100_000:
+        raise ZooError(f"--{'trials' if kind == 'tune' else 'seeds'} must be between 1 and 100,000 (got {count})")
+    if not 1 <= args.jobs <= 64:
+        raise ZooError(f"--jobs must be between 1 and 64 (got {args.jobs})")
+    if args.minutes is not None and not args.minutes > 0:
+        raise ZooError(f"--minutes must be positive (got {args.minutes})")
+    env = make_env(args.env_id)
+    try:
+        check_fits(algorithm, env, args.env_id)  # e.g. continuous actions for dqn: refused before any study exists
+    finally:
+        env.close()
+    chosen = {**preset(args.algo, args.env_id), **read_hyperparams(args.hyperparams, args.algo, args.env_id)}
+    hyper = dict(chosen.get("hyperparameters", {}))
+    build_config(algorithm.config_class, hyper)  # refuse a bad file now, not in every trial
+    steps = args.steps if args.steps is not None else chosen.get("steps", DEFAULT_STEPS)
+    if not 1 <= steps <= 10**11:
+        raise ZooError(f"--steps must be positive (got {steps})")
+    name = args.study or f"{kind}-{args.algo}-{args.env_id.replace('/', '-')}"
+    if not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
+        raise ZooError(f"--study {name!r}: use letters, digits, '-', '_' and '.' (it names a folder under runs/)")
+    settings = StudySettings(
+        spec=StudySpec(kind, args.algo, args.env_id, steps, hyper, stop_at=chosen.get("stop_at")), study=name,
+        storage=args.storage or default_storage(), trials=count, minutes=args.minutes, jobs=args.jobs,
+        seed=getattr(args, "seed", 0), eval_every=args.eval_every, eval_episodes=args.eval_episodes)
+    open_study(open_storage(settings.storage), name, settings.spec, settings.seed)  # checks it fits
+    if args.worker:
+        work(settings)
+        return 0
+    worker_args = [*args.argv, "--worker"]  # the same command; --jobs stays, so each worker takes its share of cores
+    print(f"study {name} in {shown(settings.storage)}: {count} {'trials' if kind == 'tune' else 'seeds'}, "
+          f"{args.jobs} worker(s) here; runs in {settings.runs / name}/", flush=True)
+    run_study(settings, worker_args)
+    return _print_study(settings)
+
+
+def _print_study(settings: StudySettings) -> int:
+    from zoo.rundir.atomic import write_json
+
+    study = open_study(open_storage(settings.storage), settings.study, settings.spec, settings.seed)
+    folder = settings.runs / settings.study
+    folder.mkdir(parents=True, exist_ok=True)
+    done = [t for t in study.trials if t.state.name == "COMPLETE"]
+    if not done:
+        raise ZooError(f"no trial of study {settings.study} has completed yet")
+    if settings.spec.kind == "tune":
+        best = best_config(study, settings.spec)
+        write_json(folder / "best.json", best)
+        pruned = sum(t.state.name == "PRUNED" for t in study.trials)
+        print(f"{len(done)} trials completed, {pruned} pruned; best: trial {best['trial']}, held-out mean "
+              f"{best['value']:.4g}")
+        for key, value in study.best_trial.params.items():
+            print(f"  {key} = {value}")
+        print(f"hyperparameters written to {folder / 'best.json'}; train with them: zoo train {settings.spec.algo} "
+              f"{settings.spec.env_id} --hyperparams {folder / 'best.json'}")
+        return 0
+    by_seed = {}
+    for t in sorted(done, key=lambda t: t.number):
+        by_seed.setdefault(t.params["seed"], t.value)
+    summary = {"study": settings.study, "algo": settings.spec.algo, "env_id": settings.spec.env_id,
+               "steps": settings.spec.steps, "hyperparameters": settings.spec.hyperparameters,
+               "seeds": sorted(by_seed), **aggregate([by_seed[s] for s in sorted(by_seed)])}
+    write_json(folder / "summary.json", summary)
+    plot_bench(folder / "scores.png", f"{settings.spec.algo} on {settings.spec.env_id}: {len(by_seed)} seeds",
+                      summary)
+    print(f"{len(by_seed)} seeds: IQM {summary['iqm']:.4g} (95% CI {summary['iqm_ci95'][0]:.4g} to "
+          f"{summary['iqm_ci95'][1]:.4g}), mean {summary['mean']:.4g} (95% CI {summary['mean_ci95'][0]:.4g} to "
+          f"{summary['mean_ci95'][1]:.4g})")
+    print("per seed: " + ", ".join(f"{s}: {by_seed[s]:.4g}" for s in sorted(by_seed)))
+    print(f"written: {folder / 'summary.json'}, {folder / 'scores.png'}")
+    return 0

@@ -24,20 +24,14 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
+from zoo.envs.episodes import Episode
+
 Policy = Callable[[np.ndarray], np.ndarray]
 """Maps a batch of observations to a batch of (exploring) actions."""
 
 
 _ONE_VALID = np.ones(1, dtype=bool)
 _ONE_VALID.flags.writeable = False
-
-
-@dataclass(frozen=True)
-class Episode:
-    """A finished training episode: its undiscounted return and its length in steps."""
-
-    ret: float
-    length: int
 
 
 @dataclass(slots=True)
@@ -119,15 +113,16 @@ class Collector:
         done = terminated | truncated
         self._prev_done = done
         return Step(obs, actions, rewards, next_obs, terminated, truncated, valid,
-                    self._count_episodes(rewards, done, valid))
+                    self._count_episodes(rewards, done, valid, truncated & ~terminated))
 
-    def _count_episodes(self, rewards: np.ndarray, done: np.ndarray, valid: np.ndarray) -> tuple[Episode, ...]:
+    def _count_episodes(self, rewards: np.ndarray, done: np.ndarray, valid: np.ndarray,
+                        cut: np.ndarray) -> tuple[Episode, ...]:
         self._returns += np.where(valid, rewards, 0.0)
         self._lengths += valid
         ended = np.flatnonzero(done & valid)
         if len(ended) == 0:
             return ()
-        episodes = tuple(Episode(float(self._returns[i]), int(self._lengths[i])) for i in ended)
+        episodes = tuple(Episode(float(self._returns[i]), int(self._lengths[i]), bool(cut[i])) for i in ended)
         self._returns[ended], self._lengths[ended] = 0.0, 0
         return episodes
 
@@ -139,7 +134,7 @@ class Collector:
         self._length += 1
         episodes = ()
         if terminated or truncated:
-            episodes = (Episode(self._return, self._length),)
+            episodes = (Episode(self._return, self._length, truncated and not terminated),)
             self._return, self._length = 0.0, 0
         return Step(obs, actions, np.array([reward]), next_obs, np.array([terminated]), np.array([truncated]),
                     _ONE_VALID, episodes)

@@ -12,25 +12,42 @@ from __future__ import annotations
 import dataclasses
 import os
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, ContextManager
 
 import numpy as np
 
 from zoo.envs.make import EPISODE_CAP, make_env, make_vec_env
 
+Film = Callable[[float], ContextManager[Callable[[np.ndarray], None]]]
+"""``film(fps)``: a context manager yielding the function each frame of a filmed episode is handed to."""
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One finished episode, in training or evaluation: its undiscounted return, its length in steps, and
+    whether a time limit cut it (``truncated``) rather than the game ending it."""
+
+    ret: float
+    length: int
+    truncated: bool = False
+
 
 @dataclass(frozen=True)
 class Episodes:
-    """What a batch of greedy episodes gave."""
+    """Greedy episodes played from one seed, in the order they ended."""
 
-    returns: np.ndarray
-    lengths: np.ndarray
+    episodes: tuple[Episode, ...]
     seed: int
-    truncated: int = 0
-    """episodes cut by a time limit (the env's own, or the evaluation cap) rather than ended by the game"""
     capped: int = 0
     """episodes cut by the evaluation cap (``zoo.envs.make.EPISODE_CAP``): their returns are cut short"""
+
+    @property
+    def returns(self) -> np.ndarray:
+        return np.array([e.ret for e in self.episodes], dtype=np.float64)
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return np.array([e.length for e in self.episodes], dtype=np.int64)
 
 
 def run_episodes(agent, envs, episodes: int, seed: int, on_episode: Callable[[int, float], None] | None = None,
@@ -50,9 +67,7 @@ def run_episodes(agent, envs, episodes: int, seed: int, on_episode: Callable[[in
     finished = np.zeros(num_envs, dtype=np.int64)
     running, length = np.zeros(num_envs), np.zeros(num_envs, dtype=np.int64)
     prev_done = np.zeros(num_envs, dtype=bool)
-    returns: list[float] = []
-    lengths: list[int] = []
-    cut = 0
+    played: list[Episode] = []
     obs, _ = envs.reset(seed=seed)
     filming = on_frame is not None
     if filming:
@@ -65,13 +80,11 @@ def run_episodes(agent, envs, episodes: int, seed: int, on_episode: Callable[[in
             on_frame(_frame(envs))
         done = (terminated | truncated) & ~prev_done
         for i in np.flatnonzero(done & (finished < quota)):
-            returns.append(float(running[i]))
-            lengths.append(int(length[i]))
-            cut += bool(truncated[i] and not terminated[i])
+            played.append(Episode(float(running[i]), int(length[i]), bool(truncated[i] and not terminated[i])))
             finished[i] += 1
             bar.update(1)
             if on_episode is not None:
-                on_episode(len(returns) - 1, returns[-1])
+                on_episode(len(played) - 1, played[-1].ret)
         if filming and done[0]:
             filming = False
         running[done], length[done] = 0.0, 0
@@ -79,7 +92,7 @@ def run_episodes(agent, envs, episodes: int, seed: int, on_episode: Callable[[in
         if not bar.disable and length.max() % 500 == 0:
             bar.set_postfix_str(f"longest episode under way: {length.max():,} steps")
     bar.close()
-    return Episodes(np.array(returns), np.array(lengths), seed, cut)
+    return Episodes(tuple(played), seed)
 
 
 def _frame(envs) -> np.ndarray:
@@ -111,23 +124,22 @@ def evaluate(agent, env_id: str, env_kwargs: dict[str, Any] | None, episodes: in
     return dataclasses.replace(result, capped=int((result.lengths >= episode_cap).sum()))
 
 
-def play(agent, env_id: str, env_kwargs: dict[str, Any] | None, episodes: int, seed: int, video: Path | None = None,
-         on_episode: Callable[[int, float], None] | None = None) -> Episodes:
-    """Episodes one after the other in one env (as a user watches them); ``video`` films the first."""
+def play(agent, env_id: str, env_kwargs: dict[str, Any] | None, episodes: int, seed: int,
+         on_episode: Callable[[int, float], None] | None = None, film: Film | None = None) -> Episodes:
+    """Episodes one after the other in one env (as a user watches them). ``film(fps)`` records the first:
+    a context manager that yields where each rendered frame goes (``zoo.rundir.video.mp4_writer`` bound to
+    a path), so this room never writes files itself."""
     import gymnasium as gym
 
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # pygame renders off screen
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
-    render_mode = "rgb_array" if video is not None else None
+    render_mode = "rgb_array" if film is not None else None
     envs = gym.vector.SyncVectorEnv([lambda: make_env(env_id, env_kwargs, render_mode, EPISODE_CAP)],
                                     autoreset_mode=gym.vector.AutoresetMode.NEXT_STEP)
     try:
-        if video is None:
+        if film is None:
             return run_episodes(agent, envs, episodes, seed, on_episode=on_episode)
-        from zoo.rundir.video import mp4_writer
-
-        video.parent.mkdir(parents=True, exist_ok=True)
-        with mp4_writer(video, envs.envs[0].metadata.get("render_fps") or 30) as append:
+        with film(envs.envs[0].metadata.get("render_fps") or 30) as append:
             return run_episodes(agent, envs, episodes, seed, on_episode=on_episode, on_frame=append)
     finally:
         envs.close()

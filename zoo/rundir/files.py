@@ -25,13 +25,26 @@ from typing import Any
 
 import numpy as np
 
-from zoo.agents.contract import Spaces
-from zoo.rundir.atomic import atomic_path, write_json
 from zoo.errors import ZooError
+from zoo.rundir.atomic import atomic_path, write_json
 
 FORMAT = "value-zoo"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""config.json's version. 2: dqn's target_update_interval counts env steps (SB3's unit); 1 counted gradient
+steps. Version 1 files are read in version 2's units (``_from_version_1``)."""
+MODEL_FORMAT_VERSION = 1
+"""model.safetensors' version (its tensors' names and layout), unchanged since the first."""
 REQUIRED_FILES = ("model.safetensors", "config.json")
+
+
+def zoo_version() -> str:
+    """value-zoo's version from the package's metadata, so it cannot drift from pyproject.toml."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("value-zoo")
+    except PackageNotFoundError:  # a source tree that was never installed
+        return "0+unknown"
 
 
 def versions() -> dict[str, str]:
@@ -39,10 +52,24 @@ def versions() -> dict[str, str]:
     import gymnasium
     import torch
 
-    import zoo
-
-    return {"zoo": zoo.__version__, "python": platform.python_version(), "numpy": np.__version__,
+    return {"zoo": zoo_version(), "python": platform.python_version(), "numpy": np.__version__,
             "torch": torch.__version__, "gymnasium": gymnasium.__version__}
+
+
+@dataclass(frozen=True)
+class Spaces:
+    """The env's spaces as config.json describes them (``{"type": "Discrete", "n": 16}`` or
+    ``{"type": "Box", "shape": [4], "dtype": "float32"}``); agents are built from these alone."""
+
+    observation: dict[str, Any]
+    action: dict[str, Any]
+
+
+def space_desc(space) -> dict[str, Any]:
+    """A JSON description of a space for config.json; agents are rebuilt from it."""
+    if type(space).__name__ == "Discrete":
+        return {"type": "Discrete", "n": int(space.n)}
+    return {"type": type(space).__name__, "shape": list(space.shape or ()), "dtype": str(space.dtype)}
 
 
 def _now() -> str:
@@ -89,9 +116,11 @@ class RunConfig:
     @classmethod
     def from_json(cls, data: dict[str, Any], where: Path | str = "config.json") -> "RunConfig":
         """Validate and build; anything missing or of the wrong type raises ZooError naming ``where``."""
-        if data.get("format_version") != FORMAT_VERSION:
-            raise ZooError(f"{where} has format_version {data.get('format_version')!r}; this zoo reads version "
-                           f"{FORMAT_VERSION}. Upgrade value-zoo, or retrain.")
+        if data.get("format_version") not in (1, FORMAT_VERSION):
+            raise ZooError(f"{where} has format_version {data.get('format_version')!r}; this zoo reads versions 1 "
+                           f"to {FORMAT_VERSION}. Upgrade value-zoo, or retrain.")
+        if data["format_version"] == 1:
+            data = _from_version_1(data)
         try:
             spaces = data["spaces"]
             kwargs = dict(algo=data["algo"], env_id=data["env_id"], seed=data.get("seed", 0), steps=data.get("steps", 0),
@@ -104,6 +133,20 @@ class RunConfig:
                 kwargs[name] = data[name]
         _check_types(kwargs, where)
         return cls(**kwargs)
+
+
+def _from_version_1(data: dict[str, Any]) -> dict[str, Any]:
+    """A version-1 config.json in version 2's units: dqn's target_update_interval counted gradient steps, and
+    an agent makes ``gradient_steps`` of them every ``train_freq`` steps of ``num_envs`` envs."""
+    hyper = data.get("hyperparameters")
+    if data.get("algo") != "dqn" or not isinstance(hyper, dict) or "target_update_interval" not in hyper:
+        return {**data, "format_version": FORMAT_VERSION}
+    try:
+        env_steps_per_update = hyper.get("train_freq", 1) * hyper.get("num_envs", 1) / hyper.get("gradient_steps", 1)
+        interval = max(1, round(hyper["target_update_interval"] * env_steps_per_update))
+    except (TypeError, ZeroDivisionError):
+        return {**data, "format_version": FORMAT_VERSION}  # the config's own checks will name the bad value
+    return {**data, "format_version": FORMAT_VERSION, "hyperparameters": {**hyper, "target_update_interval": interval}}
 
 
 def _check_types(kwargs: dict[str, Any], where: Path | str) -> None:
@@ -215,7 +258,7 @@ def save_model(path: Path, tensors: dict[str, Any], algo: str) -> None:
 
     as_torch = {k: (torch.from_numpy(np.ascontiguousarray(v)) if isinstance(v, np.ndarray) else v.contiguous())
                 for k, v in tensors.items()}
-    metadata = {"format": FORMAT, "format_version": str(FORMAT_VERSION), "algo": algo}
+    metadata = {"format": FORMAT, "format_version": str(MODEL_FORMAT_VERSION), "algo": algo}
     with atomic_path(path) as tmp:
         save_file(as_torch, str(tmp), metadata=metadata)
         _canonical_header(tmp)
@@ -289,40 +332,3 @@ def check_run_dir(run_dir: Path) -> None:
     if missing:
         raise ZooError(f"{run_dir} is not a complete run directory: {', '.join(missing)} missing. "
                        "Retrain, or pull it again.")
-
-
-def load_run(run_dir: Path, device: str = "cpu", env_id: str | None = None):
-    """``(agent, config)``: the agent a run directory describes, with its weights or tables loaded.
-
-    With ``env_id``, check first that the agent fits that env's spaces; a mismatch names both envs.
-    """
-    from zoo.agents.registry import build_agent, get_algorithm
-    from zoo.agents.configs import build_config
-
-    check_run_dir(run_dir)
-    config = read_config(run_dir)
-    algorithm = get_algorithm(config.algo)
-    if env_id is not None and env_id != config.env_id:
-        _check_env_fits(run_dir, config, env_id)
-    agent_config = build_config(algorithm.config_class, config.hyperparameters)
-    agent = build_agent(algorithm, agent_config, config.spaces, seed=config.seed, device=device)
-    state = load_model(run_dir / "model.safetensors")
-    agent.load_state_dict({k: v.numpy() for k, v in state.items()} if algorithm.tabular else state)
-    return agent, config
-
-
-def _check_env_fits(run_dir: Path, config: RunConfig, env_id: str) -> None:
-    from zoo.agents.registry import space_desc
-    from zoo.envs.make import make_env
-
-    env = make_env(env_id)
-    wanted = Spaces(space_desc(env.observation_space), space_desc(env.action_space))
-    env.close()
-    if wanted != config.spaces:
-        def show(spaces: Spaces) -> str:
-            obs, act = spaces.observation, spaces.action
-            o = f"{obs['type']}({obs['n']})" if "n" in obs else f"{obs['type']}{tuple(obs['shape'])} {obs.get('dtype', '')}"
-            return f"observations {o.strip()}, {act.get('n', '?')} actions"
-
-        raise ZooError(f"{run_dir} holds a {config.algo} agent trained on {config.env_id} ({show(config.spaces)}), "
-                       f"but {env_id} has {show(wanted)}. Use an agent trained on {env_id}.")

@@ -15,11 +15,11 @@ from typing import Iterator
 
 from zoo.errors import ZooError
 from zoo.rundir.card import write_model_card
-from zoo.rundir.plots import plot_learning_curve
 from zoo.rundir.files import read_config
+from zoo.rundir.plots import plot_learning_curve
 
 
-def write_report(run_dir: Path) -> None:
+def write_presentation(run_dir: Path) -> None:
     """Draw the learning curve and write the model card from the run's config, metrics and results."""
     config = read_config(run_dir)
     plot_learning_curve(run_dir, f"{config.algo} on {config.env_id} (seed {config.seed})")
@@ -27,16 +27,17 @@ def write_report(run_dir: Path) -> None:
 
 
 @contextlib.contextmanager
-def report_beside(run_dir: Path) -> Iterator[None]:
-    """Write the report in a child interpreter while the ``with`` body runs; at its end wait for the child,
-    whose failure becomes a ZooError. An exception in the body (Ctrl-C too) stops the child."""
+def presentation_beside(run_dir: Path) -> Iterator[subprocess.Popen]:
+    """Draw the curve and write the card in a child interpreter (yielded) while the ``with`` body runs; at
+    its end wait for the child, whose failure becomes a ZooError. An exception in the body (Ctrl-C too)
+    stops the child."""
     # the child imports this very zoo (not whatever a folder named zoo in the working directory holds)
     here = str(Path(__file__).resolve().parent.parent)
     code = f"import sys; sys.path.insert(0, {here!r}); from zoo.rundir.presentation import main; sys.exit(main(sys.argv[1:]))"
     child = subprocess.Popen([sys.executable, "-c", code, str(run_dir)], stdin=subprocess.DEVNULL,
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        yield
+        yield child
     except BaseException:
         child.kill()
         child.communicate()
@@ -52,7 +53,7 @@ def main(argv: list[str]) -> int:
         print("usage: python -m zoo.rundir.presentation RUN_DIR", file=sys.stderr)
         return 2
     try:
-        write_report(Path(argv[0]))
+        write_presentation(Path(argv[0]))
     except Exception as error:  # one line for the parent's message; the run stays as it is
         print(f"{type(error).__name__}: {error}", file=sys.stderr)
         return 1

@@ -18,6 +18,7 @@ def mp4_writer(path: Path, fps: float, hold_s: float = 1.0) -> Iterator[Callable
     outcome is visible, and the file appears at ``path`` only when complete."""
     import imageio.v2 as imageio
 
+    path.parent.mkdir(parents=True, exist_ok=True)
     last: list[np.ndarray] = []
 
     def append(frame: np.ndarray) -> None:

@@ -11,15 +11,15 @@ import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from tqdm.auto import tqdm
 
 from zoo.agents.contract import Agent, Resumable
-from zoo.training.checkpoint import save_checkpoint
 from zoo.envs.episodes import Episodes
-from zoo.rundir.metrics import MetricsLogger
 from zoo.rundir.files import save_model
+from zoo.rundir.metrics import MetricsLogger
+from zoo.training.checkpoint import TrainerState, save_checkpoint
 
 
 class Clock:
@@ -64,17 +64,18 @@ class Trainer:
 
     def __init__(self, agent: Agent, collector, run_dir: Path, schedule: Schedule,
                  evaluate: Callable[[Agent, int], Episodes], logger: MetricsLogger, algo: str,
-                 resumed: dict[str, Any] | None = None, progress: bool | None = None,
+                 state: TrainerState | None = None, progress: bool | None = None,
                  on_evaluation: Callable[[int, float], None] | None = None) -> None:
-        """``on_evaluation(step, mean)`` hears each periodic evaluation (a tuner prunes with it by raising)."""
-        resumed = resumed or {}
+        """``state`` continues a resumed run (its clock, best score and counters); ``on_evaluation(step, mean)``
+        hears each periodic evaluation (a tuner prunes with it by raising)."""
+        state = state or TrainerState()
         self.agent, self.collector, self.run_dir = agent, collector, run_dir
         self.schedule, self._evaluate, self.logger, self.algo = schedule, evaluate, logger, algo
-        self.clock = Clock(resumed.get("train_s", 0.0), resumed.get("eval_s", 0.0))
-        self.best = resumed.get("best_eval", -float("inf"))
-        self.episodes = resumed.get("episodes", 0)
-        self.evaluations = resumed.get("evaluations", 0)
-        self.sessions = resumed.get("sessions", 1)
+        self.clock = Clock(state.train_s, state.eval_s)
+        self.best = state.best_eval
+        self.episodes = state.episodes
+        self.evaluations = state.evaluations
+        self.sessions = state.sessions
         self.stop_requested = False
         self.timed_out = False
         self.solved_at: int | None = None
@@ -186,10 +187,12 @@ class Trainer:
     def checkpoint(self, with_replay: bool = False) -> None:
         """Write what ``--resume`` needs (agents that can resume only)."""
         if isinstance(self.agent, Resumable):
-            save_checkpoint(self.run_dir, self.agent, {
-                "best_eval": self.best, "episodes": self.episodes, "evaluations": self.evaluations,
-                "sessions": self.sessions,
-                "train_s": self.clock.training(), "eval_s": self.clock.eval_s}, with_replay=with_replay)
+            save_checkpoint(self.run_dir, self.agent, self.state(), with_replay=with_replay)
+
+    def state(self) -> TrainerState:
+        """What a resumed session continues from."""
+        return TrainerState(best_eval=self.best, episodes=self.episodes, evaluations=self.evaluations,
+                            sessions=self.sessions, train_s=self.clock.training(), eval_s=self.clock.eval_s)
 
 
 class _ProgressBar:

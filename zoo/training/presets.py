@@ -68,18 +68,18 @@ PRESETS: dict[tuple[str, str], dict[str, Any]] = {
 
 # Deep agents on the toy MDPs: one-hot states into a small MLP, a few thousand steps.
 _TOY_DQN = {"hidden": "64", "num_envs": 4, "learning_rate": 3e-3, "buffer_size": 10_000, "batch_size": 64,
-            "learning_starts": 200, "train_freq": 1, "target_update_interval": 25, "epsilon_decay_steps": 2_000,
+            "learning_starts": 200, "train_freq": 1, "target_update_interval": 100, "epsilon_decay_steps": 2_000,
             "epsilon_final": 0.1, "loss": "mse", "double": True}
 PRESETS.update({
     ("dqn", "toy/Trap-v0"): {"steps": 4_000, "hyperparameters": {**_TOY_DQN, "gamma": 1.0}},
     ("dqn", "toy/Slippery-v0"): {"steps": 6_000, "hyperparameters": {**_TOY_DQN, "gamma": 1.0, "epsilon_final": 0.5}},
     ("dqn", "toy/Loop-v0"): {"steps": 6_000, "hyperparameters": {**_TOY_DQN, "gamma": 0.9}},
     # RL Zoo's tuned CartPole DQN, made cheaper: 8 vector envs, n-step 3 and Double DQN let it do a quarter of
-    # the gradient steps (32 per 256 env steps, batch 256); the target syncs once per training phase.
+    # the gradient steps (32 per 256 env steps, batch 256); the target syncs once per training phase (256 env steps).
     # It stops once a periodic 10-episode evaluation is perfect (500): solved, usually at 20-30k steps.
     ("dqn", "CartPole-v1"): {"steps": 50_000, "stop_at": 500, "hyperparameters": {
         "gamma": 0.99, "learning_rate": 2.3e-3, "batch_size": 256, "buffer_size": 100_000, "learning_starts": 1_000,
-        "num_envs": 8, "train_freq": 32, "gradient_steps": 32, "target_update_interval": 32,
+        "num_envs": 8, "train_freq": 32, "gradient_steps": 32, "target_update_interval": 256,
         "epsilon_start": 1.0, "epsilon_final": 0.04, "epsilon_decay_steps": 8_000, "hidden": "128,128",
         "n_step": 3, "double": True, "loss": "huber", "max_grad_norm": 10.0}},
     ("reinforce", "toy/Trap-v0"): {"steps": 3_000, "hyperparameters": {"gamma": 1.0}},
@@ -97,7 +97,7 @@ PRESETS.update({
     # after 60k updates it scored -20 where this preset had -11 (10-game periodic evaluations).
     ("dqn", "ALE/Pong-v5"): {"steps": 2_000_000, "eval_episodes": 30, "eval_every": 50_000, "hyperparameters": {
         "gamma": 0.99, "learning_rate": 1e-4, "adam_eps": 1.5e-4, "buffer_size": 50_000, "batch_size": 32,
-        "learning_starts": 10_000, "num_envs": 2, "train_freq": 1, "gradient_steps": 1, "target_update_interval": 1_000,
+        "learning_starts": 10_000, "num_envs": 2, "train_freq": 1, "gradient_steps": 1, "target_update_interval": 2_000,
         "epsilon_start": 1.0, "epsilon_final": 0.01, "epsilon_decay_steps": 50_000, "n_step": 3, "double": True,
         "dueling": True, "cnn": "small", "loss": "huber", "max_grad_norm": 10.0, "precision": "auto"}},
 })

@@ -8,78 +8,32 @@ the directory is built beside its target and moved into place only when complete
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from zoo.agents.contract import Resumable, Spaces
-from zoo.agents.registry import build_agent, check_fits, get_algorithm, space_desc
-from zoo.rundir.atomic import DirectoryLock, existing_parent, replace_directory
-from zoo.training.checkpoint import load_checkpoint
-from zoo.envs.collector import AsyncCollector, Collector, SingleEnv
 from zoo.agents.configs import build_config
-from zoo.learning.device import SMALL_NETWORK_THREADS, check_device, torch_threads
-from zoo.envs.make import make_env, make_vec_env
+from zoo.agents.contract import Resumable
+from zoo.agents.registry import build_agent, check_fits, get_algorithm, load_run
+from zoo.envs.collector import AsyncCollector, Collector, SingleEnv
 from zoo.envs.episodes import evaluate, play
-from zoo.errors import Interrupted, ZooError
-from zoo.rundir.metrics import MetricsLogger
-from zoo.training.presets import DEFAULT_STEPS, preset
-from zoo.rundir.presentation import report_beside
-from zoo.rundir.files import Results, RunConfig, load_run, read_json, write_config, write_results
+from zoo.envs.make import make_env, make_vec_env
 from zoo.envs.seeds import check_run_seed, stream_seed
+from zoo.errors import Interrupted, ZooError
+from zoo.learning.device import SMALL_NETWORK_THREADS, check_device, torch_threads
+from zoo.rundir.atomic import DirectoryLock, existing_parent, replace_directory
+from zoo.rundir.files import RunConfig, Spaces, read_json, space_desc, write_config, write_results
+from zoo.rundir.metrics import MetricsLogger
+from zoo.rundir.presentation import presentation_beside
+from zoo.rundir.video import mp4_writer
+from zoo.training.checkpoint import TrainerState, load_checkpoint
 from zoo.training.loop import Schedule, Trainer
-
-
-@dataclass(frozen=True)
-class TrainSettings:
-    """What to train and how to report it (hyperparameters of the algorithm itself are separate)."""
-
-    algo: str
-    """algorithm name, see `zoo list`"""
-    env_id: str
-    """Gymnasium environment id"""
-    seed: int = 0
-    """seeds the env, the agent, numpy and torch: the same seed gives the same run on CPU"""
-    steps: int | None = None
-    """environment steps to train for (default: the preset's)"""
-    out: Path | None = None
-    """run directory (default: runs/<algo>-<env>-<seed>)"""
-    hyperparameters: dict[str, Any] = field(default_factory=dict)
-    """overrides of the preset's hyperparameters"""
-    env_kwargs: dict[str, Any] = field(default_factory=dict)
-    """keyword arguments for gym.make"""
-    eval_every: int | None = None
-    """steps between greedy evaluations during training (default: a tenth of the run; 0 = none)"""
-    eval_episodes: int | None = None
-    """episodes of the final held-out greedy evaluation (default 1000 for tabular agents, else 100)"""
-    periodic_eval_episodes: int | None = None
-    """episodes of each evaluation during training (default 100 for tabular agents, else 10)"""
-    video: bool = True
-    """record replay.mp4"""
-    tensorboard: bool = True
-    """write TensorBoard logs under tensorboard/"""
-    force: bool = False
-    """replace an existing run directory"""
-    progress: bool | None = None
-    """show a progress bar (default: when stderr is a terminal)"""
-    device: str = "cpu"
-    """torch device of deep agents: cpu or cuda"""
-    resume: bool = False
-    """continue the run in ``out`` from its checkpoint"""
-    time_limit: float | None = None
-    """minutes of training (evaluations not counted; a resumed run counts its earlier sessions) after which
-    the run finishes as if its steps were done"""
-    snapshot_every: int = 0
-    """environment steps between copies of the weights in snapshots/ (0: none)"""
-    stop_at: float | None = None
-    """stop once a periodic greedy evaluation reaches this mean return (default: the preset's, if any, unless
-    ``steps`` is given)"""
-    async_acting: bool = False
-    """act in a background thread while learning (DQN): faster on two cores, not bit-for-bit reproducible"""
-    command: str | None = None
-    """the command line that started the run, recorded in config.json and the model card"""
+from zoo.training.presets import DEFAULT_STEPS, preset
+from zoo.training.scoring import score_run
+from zoo.training.settings import TrainSettings
 
 
 def default_run_dir(algo: str, env_id: str, seed: int) -> Path:
@@ -110,31 +64,16 @@ def resume_settings(run_dir: Path, steps: int | None = None, **overrides: Any) -
                          hyperparameters=config.hyperparameters, env_kwargs=config.env_kwargs, resume=True, **overrides)
 
 
-def play_pipeline_name(env_id: str) -> str | None:
-    """What results.json names as the pipeline of an Atari evaluation (the one `zoo play` uses)."""
-    return "Gymnasium wrappers of zoo.envs.atari.make_atari_env, as `zoo play` uses" if env_id.startswith("ALE/") else None
-
-
-def held_out_protocol(episodes: int, seed: int, env_id: str, algo: str = "") -> str:
-    """How the final score is measured, in the words the model card shows."""
-    pipeline = (" in the Gymnasium wrapper stack `zoo play` uses (zoo.envs.atari.make_atari_env)"
-                if env_id.startswith("ALE/") else "")
-    actions = ("the uniformly random policy whose values td0 predicts (td0 chooses no actions)" if algo == "td0"
-               else "greedy actions")
-    return (f"{actions} over {episodes} episodes{pipeline}, on env seeds {seed}, {seed} + 1, ... from the "
-            "held-out `final` stream (zoo.envs.seeds): never used to train the agent nor to choose which weights to "
-            "keep (periodic evaluations use the `select` stream). Mean ± std of the episode returns; the 95% "
-            "confidence interval of the mean is a percentile bootstrap.")
-
-
 @dataclass(frozen=True)
-class _Plan:
-    """What ``train`` settled before touching any file."""
+class RunPlan:
+    """What ``train`` settled before touching any file: every default resolved, every value checked."""
 
-    algorithm: Any
+    algorithm: Algorithm
     config: Any
+    """the algorithm's config dataclass (``zoo.agents.configs``), preset and overrides applied"""
     spaces: Spaces
     model: dict | None
+    """the env's own model ``P``, for the exact planner only"""
     out: Path
     steps: int
     eval_episodes: int
@@ -152,7 +91,7 @@ def is_run_directory(path: Path) -> bool:
     return isinstance(data.get("format_version"), int) and isinstance(data.get("algo"), str)
 
 
-def _plan(s: TrainSettings) -> _Plan:
+def plan_run(s: TrainSettings) -> RunPlan:
     """Every check that can fail, before any file is written."""
     algorithm = get_algorithm(s.algo)
     chosen = preset(s.algo, s.env_id)
@@ -190,7 +129,7 @@ def _plan(s: TrainSettings) -> _Plan:
     stop_at = s.stop_at if s.stop_at is not None else (chosen.get("stop_at") if s.steps is None else None)
     if stop_at is not None and (not math.isfinite(stop_at) or not eval_every):
         raise ZooError("--stop-at needs a finite return and periodic evaluations (--eval-every > 0)")
-    return _Plan(algorithm, config, spaces, model, out, steps, eval_episodes, eval_every, periodic, stop_at)
+    return RunPlan(algorithm, config, spaces, model, out, steps, eval_episodes, eval_every, periodic, stop_at)
 
 
 MAX_STEPS = 10**11
@@ -227,7 +166,7 @@ def train(settings: TrainSettings, on_evaluation: Callable[[int, float], None] |
     training into the same ``--out``.
     """
     s = settings
-    plan = _plan(s)
+    plan = plan_run(s)
     out = plan.out
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -252,7 +191,7 @@ def train(settings: TrainSettings, on_evaluation: Callable[[int, float], None] |
         lock.release()
 
 
-def _train(s: TrainSettings, plan: _Plan, on_evaluation: Callable[[int, float], None] | None) -> Path:
+def _train(s: TrainSettings, plan: RunPlan, on_evaluation: Callable[[int, float], None] | None) -> Path:
     out, algorithm, config = plan.out, plan.algorithm, plan.config
     if s.resume:
         work = out
@@ -266,26 +205,26 @@ def _train(s: TrainSettings, plan: _Plan, on_evaluation: Callable[[int, float], 
         work = out
     work.mkdir(exist_ok=True)
     agent = build_agent(algorithm, config, plan.spaces, seed=s.seed, device=s.device, model=plan.model)
-    resumed: dict[str, Any] = load_checkpoint(work, agent) if s.resume else {}
+    state = load_checkpoint(work, agent) if s.resume else TrainerState(sessions=0)
     earlier = read_json(out / "config.json").get("command") if s.resume else None
     commands = [c for c in (earlier, s.command) if c]  # a resumed run lists every session's command, in order
     run_config = RunConfig(algo=s.algo, env_id=s.env_id, seed=s.seed, steps=plan.steps, spaces=plan.spaces,
                            hyperparameters=dataclasses.asdict(config), env_kwargs=s.env_kwargs,
                            preprocessing=_preprocessing(s.env_id), command="\n".join(commands) or None)
     write_config(work, run_config)  # from now on the directory describes its run, and a checkpoint resumes it
-    sessions = resumed.get("sessions", 0) + 1 if s.resume else 1
+    state.sessions += 1
     logger = MetricsLogger(work, tensorboard=s.tensorboard, tensorboard_every=plan.steps // 2000, append=s.resume,
                            resume_step=agent.steps_done if s.resume else None)
     try:
         # a resumed session's envs start new episodes on new seeds (the old envs' states were not saved)
-        collector = _collector(s, algorithm.tabular, agent, config, _env_seed(s.seed, sessions - 1))
+        collector = _collector(s, algorithm.tabular, agent, config, _env_seed(s.seed, state.sessions - 1))
         trainer = Trainer(agent, collector, work,
                           Schedule(plan.steps, plan.eval_every, s.time_limit * 60 if s.time_limit else None,
                                    keep_best=not algorithm.tabular, stop_at=plan.stop_at,
                                    snapshot_every=s.snapshot_every),
                           lambda a, k: evaluate(a, s.env_id, s.env_kwargs, plan.periodic_episodes,
                                                 stream_seed("select", s.seed, k)),
-                          logger, s.algo, resumed={**resumed, "sessions": sessions}, progress=s.progress,
+                          logger, s.algo, state=state, progress=s.progress,
                           on_evaluation=on_evaluation)
         try:
             trainer.run()
@@ -318,7 +257,7 @@ def _train(s: TrainSettings, plan: _Plan, on_evaluation: Callable[[int, float], 
     return out
 
 
-def _threads(s: TrainSettings, plan: _Plan) -> int | None:
+def _threads(s: TrainSettings, plan: RunPlan) -> int | None:
     """One torch thread for a small network on a CPU (zoo.learning.device.SMALL_NETWORK_THREADS); a CNN keeps them all."""
     if s.device != "cpu" or plan.algorithm.tabular:
         return None
@@ -355,13 +294,8 @@ def _collector(s: TrainSettings, tabular: bool, agent, config, seed: int):
 def _finish_run_dir(run_dir: Path, config: RunConfig, episodes: int, device: str, video: bool) -> None:
     """The held-out score of the kept weights, the curve, the video and the card."""
     agent, _ = load_run(run_dir, device=device)  # the kept weights, as a user will load them
-    seed = stream_seed("final", config.seed)
-    # through the pipeline `zoo play` uses, so a user can reproduce the figure by watching
-    result = evaluate(agent, config.env_id, config.env_kwargs, episodes, seed, play_pipeline=True, progress=None)
-    write_results(run_dir, Results.of(result.returns, config.env_id, seed,
-                                      held_out_protocol(episodes, seed, config.env_id, config.algo),
-                                      play_pipeline_name(config.env_id), result.capped))
-    with report_beside(run_dir):  # the curve and the card, drawn in a second process while this one films
+    write_results(run_dir, score_run(agent, config, episodes))
+    with presentation_beside(run_dir):  # the curve and the card, drawn in a second process while this one films
         if video:
             play(agent, config.env_id, config.env_kwargs, 1, stream_seed("video", config.seed),
-                 video=run_dir / "replay.mp4")
+                 film=functools.partial(mp4_writer, run_dir / "replay.mp4"))
