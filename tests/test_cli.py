@@ -9,7 +9,6 @@ import pytest
 
 from zoo.cli import main
 
-
 ZOO = str(Path(sys.executable).with_name("zoo"))  # the installed console script, shims or not
 
 
@@ -56,12 +55,27 @@ def test_help_explains_every_flag_of_an_algorithm(capsys):
     assert "discount factor" in text
 
 
-@pytest.mark.parametrize("argv", [["--help"], *[[cmd, "--help"] for cmd in (
-    "train", "eval", "list", "play", "push", "pull", "convert", "tune", "bench")], ["train", "dqn", "ALE/Pong-v5", "--help"]])
-def test_every_help_page_renders(argv, capsys):
+@pytest.mark.parametrize("argv, shows", [
+    (["--help"], ["train", "eval", "play", "push", "pull", "convert", "tune", "bench", "list"]),
+    (["train", "--help"], ["--resume RUN_DIR", "--time-limit MINUTES", "--env-kwarg KEY=VALUE", "q-learning", "dqn"]),
+    (["eval", "--help"], ["--write", "held-out `final` seed"]),
+    (["list", "--help"], ["shipped"]),
+    (["play", "--help"], ["--video OUT.mp4", "zoo play pong"]),
+    (["push", "--help"], ["REPO_ID", "HF_TOKEN"]),
+    (["pull", "--help"], ["HF_HUB_OFFLINE=1"]),
+    (["convert", "--help"], ["weights_only=True", "--episodes"]),
+    (["tune", "--help"], ["--trials", "--storage URL", "median"]),
+    (["bench", "--help"], ["--seeds", "interquartile mean"]),
+    (["train", "dqn", "ALE/Pong-v5", "--help"], ["--cnn STR", "(default: small from the ALE/Pong-v5 preset",
+                                                 "--target-update-interval INT", "environment steps"]),
+])
+def test_every_help_page_renders_what_its_command_takes(argv, shows, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(argv)
-    assert exit_info.value.code == 0 and "usage: zoo" in capsys.readouterr().out
+    text = " ".join(capsys.readouterr().out.split())
+    assert exit_info.value.code == 0 and text.startswith("usage: zoo")
+    for words in shows:
+        assert words in text, words
 
 
 def test_help_shows_the_values_the_preset_will_use(capsys):

@@ -86,6 +86,9 @@ def test_dqn_same_seed_twice_gives_identical_metrics_and_weights(tmp_path):
 
     first, second = (load_file(out / "model.safetensors") for out in runs)
     assert first.keys() == second.keys() and all(torch.equal(first[k], second[k]) for k in first)
+    # byte for byte, the kept weights and the checkpoint (optimiser, target net, RNG states) alike
+    for name in ("model.safetensors", "checkpoint.safetensors"):
+        assert (runs[0] / name).read_bytes() == (runs[1] / name).read_bytes(), name
 
 
 def test_resume_continues_weights_optimiser_counters_and_metrics(tmp_path):
@@ -188,20 +191,17 @@ def test_reinforce_reaches_a_cartpole_threshold_quickly(tmp_path):
 
 
 def test_time_limit_finishes_a_complete_run_before_its_steps(tmp_path):
-    started = time.perf_counter()
     out, agent, results = quick(tmp_path, "dqn", "CartPole-v1", steps=10**8, time_limit=0.05, eval_every=2_000,
                                 eval_episodes=3)
-    elapsed = time.perf_counter() - started
     config = json.loads((out / "config.json").read_text())
     stopped = config["stopped_by_time_limit"]
     assert stopped["minutes"] == 0.05 and 0 < stopped["at_step"] < 10**8
     assert results["n_episodes"] == 3 and (out / "model.safetensors").is_file()
     evaluations = (out / "evaluations.csv").read_text().splitlines()
     last_train_s = float(evaluations[-1].split(",")[-1])
-    # training time, evaluations excluded: stopped at the first step past the 3 s limit (one step is ~0.1 s
-    # alone; the margin is for a CPU shared with other work)
-    assert 3.0 <= last_train_s < 8.0
-    assert elapsed < 60
+    # the clock the run kept (training only, evaluations excluded) stopped it past its 3 s, not before; how far
+    # past depends on the machine, which a benchmark measures, not this test
+    assert last_train_s >= 3.0
 
 
 def test_stop_at_ends_training_at_the_first_evaluation_that_reaches_it(tmp_path):

@@ -3,11 +3,10 @@ the converters of other libraries' checkpoints, and every bad-input path."""
 
 import io
 import json
-import re
 import os
+import re
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from torch import nn
 import zoo
 from hub.formats import convert, detect_format
 from tests.hub_server import GOOD_TOKEN, HubStandIn
+from zoo.envs.make import make_env
 from zoo.errors import ZooError
 from zoo.training.session import TrainSettings, train
 
@@ -324,8 +324,11 @@ def test_the_cards_code_runs_as_written_against_the_pushed_repo(server, run_dir,
                               server, hf_home, tmp_path)
             np.testing.assert_allclose(json.loads(out), agent.q_values(np.linspace(-1, 1, 4, dtype=np.float32)[None]),
                                        rtol=1e-5, atol=1e-6)
+        # the card's own env and first observation, acted on by the agent pulled here: the same greedy action
         out = run_snippet(with_zoo + "print(action)", server, hf_home, tmp_path)
-        assert out.strip().splitlines()[-1].isdigit()
+        config = json.loads((run / "config.json").read_text())
+        observation, _ = make_env(config["env_id"], config.get("env_kwargs")).reset(seed=0)
+        assert out.strip().splitlines()[-1] == str(int(agent.act(observation)))
 
 
 def test_push_uploads_the_runs_own_files_only(server, run_dir, hf_home, tmp_path):
@@ -360,10 +363,8 @@ def test_a_dead_hub_is_an_error_in_seconds_and_a_pulled_repo_still_plays(server,
     class Closed:
         url = "http://127.0.0.1:9"  # nothing listens there
 
-    started = time.perf_counter()
     done = zoo_cmd(["pull", "tester/never-pulled-anywhere"], Closed, hf_home)
-    assert done.returncode == 2 and "cannot reach" in done.stderr and "Retrying" not in done.stderr
-    assert time.perf_counter() - started < 10  # no retries with backoff: the command's own start-up is most of it
+    assert done.returncode == 2 and "cannot reach" in done.stderr and "Retrying" not in done.stderr  # no backoff
     assert zoo_cmd(["push", run_dir, "tester/cached-trap"], server, hf_home).returncode == 0
     assert zoo_cmd(["pull", "tester/cached-trap"], server, hf_home).returncode == 0
     played = zoo_cmd(["play", "tester/cached-trap", "--episodes", "1"], Closed, hf_home)  # no HF_HUB_OFFLINE needed

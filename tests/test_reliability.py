@@ -76,8 +76,10 @@ def test_ctrl_c_during_the_final_evaluation_keeps_the_trained_run(tmp_path):
     run = tmp_path / "run"
     proc = start(["train", "dqn", "CartPole-v1", "--steps", "1000", "--eval-every", "0", "--eval-episodes", "100000",
                   "--out", run, *QUICK_DQN])
-    wait_for(lambda: (run / "replay.safetensors").exists())  # training is over: the last checkpoint holds the replay
-    time.sleep(0.5)
+    # training is over once the last checkpoint holds the replay; config.json, written again after it, says the
+    # final evaluation has begun
+    wait_for(lambda: (run / "replay.safetensors").exists()
+             and (run / "config.json").stat().st_mtime_ns > (run / "replay.safetensors").stat().st_mtime_ns)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130 and "Traceback" not in err, err
@@ -247,18 +249,7 @@ def _edit_json(name, change):
 ])
 def test_hostile_run_directories_fail_fast_and_clearly(short_run, tmp_path, edit, message, capsys):
     bad = hostile_copy(short_run, tmp_path, edit)
-    started = time.perf_counter()
     for argv in (["eval", str(bad), "--episodes", "2"], ["play", str(bad), "--episodes", "1"]):
         assert main(argv) == 2
         err = capsys.readouterr().err
         assert message in err and "Traceback" not in err, err
-    assert time.perf_counter() - started < 20
-
-
-def test_same_seed_gives_byte_identical_weights(tmp_path):
-    runs = [tmp_path / f"r{i}" for i in range(2)]
-    for run in runs:
-        assert main(["train", "dqn", "CartPole-v1", "--steps", "600", "--seed", "2", "--out", str(run),
-                     "--eval-episodes", "2", *QUICK_DQN]) == 0
-    assert (runs[0] / "model.safetensors").read_bytes() == (runs[1] / "model.safetensors").read_bytes()
-    assert (runs[0] / "checkpoint.safetensors").read_bytes() == (runs[1] / "checkpoint.safetensors").read_bytes()
