@@ -146,14 +146,13 @@ def _lint_imports(root: Path) -> subprocess.CompletedProcess:
     # the configs must load without torch, or `zoo --help` pays for it
     ("zoo/agents/configs.py", "import torch", "zoo.agents.configs is not allowed to import torch"),
 ])
-def test_the_import_contracts_hold_and_an_arrow_that_breaks_them_fails_the_build(tmp_path, room, line, broken):
+def test_an_arrow_that_breaks_the_import_contracts_fails_the_build(tmp_path, room, line, broken):
+    # (that the tree as it is keeps them is `make test`'s first step, lint-imports)
     tree = tmp_path / "tree"
     tree.mkdir()
     shutil.copy(ROOT / "pyproject.toml", tree)
     for package in ("zoo", "hub", "toy_envs"):
         shutil.copytree(ROOT / package, tree / package, ignore=shutil.ignore_patterns("pretrained", "__pycache__"))
-    kept = _lint_imports(tree)
-    assert kept.returncode == 0, kept.stdout
     with open(tree / room, "a", encoding="utf-8") as f:
         f.write(f"\n{line}  # noqa\n")
     failed = _lint_imports(tree)
