@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from zoo.agents.configs import build_config
 from zoo.agents.contract import Resumable
-from zoo.agents.registry import build_agent, check_fits, get_algorithm, load_run
+from zoo.agents.registry import Algorithm, build_agent, check_fits, get_algorithm, load_run
 from zoo.envs.collector import AsyncCollector, Collector, SingleEnv
 from zoo.envs.episodes import evaluate, play
 from zoo.envs.make import make_env, make_vec_env
