@@ -111,6 +111,7 @@ def load_run(run_dir: Path, device: str = "cpu", env_id: str | None = None):
     """
     from zoo.agents.configs import build_config
     from zoo.rundir.files import check_run_dir, load_model, read_config
+
     check_run_dir(run_dir)
     config = read_config(run_dir)
     algorithm = get_algorithm(config.algo)

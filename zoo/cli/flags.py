@@ -32,7 +32,7 @@ def parse_kwarg(text: str) -> tuple[str, Any]:
 
 def field_type(f: dataclasses.Field) -> type:
     """The Python type of a field annotated ``int``, ``float | None``, ``Path | None``, ..."""
-    name = str(f.type).replace(" | None", "").replace("Optional[", "").rstrip("]")
+    name = str(f.type).replace(" | None", "")
     if name not in _TYPES:
         raise TypeError(f"no flag type for {f.name}: {f.type}")
     return _TYPES[name]

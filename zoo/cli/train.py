@@ -36,11 +36,11 @@ def add_parsers(sub) -> None:
     for algorithm in ALGORITHMS.values():
         p = algos.add_parser(algorithm.name, help=algorithm.summary, description=DESCRIPTION, add_help=False,
                              epilog="Example: zoo train " + algorithm.name + " " + _example_env(algorithm.name))
-        p.add_argument("-h", "--help", action=_PresetHelp, algorithm=algorithm)
         p.add_argument("env_id", metavar="ENV", nargs="?", help="Gymnasium env id, e.g. toy/Trap-v0 or CartPole-v1")
         _add_run_flags(p)
         group = p.add_argument_group(f"{algorithm.name} hyperparameters (default: the algorithm's own; "
                                      "give ENV before --help to see its preset's)")
+        p.add_argument("-h", "--help", action=_PresetHelp, algorithm=algorithm, group=group)
         add_field_flags(group, dataclasses.fields(algorithm.config_class), HYPER,
                         help_of=lambda f: f"{f.metadata['doc']} (default: {f.default})")
     train.set_defaults(run=run)
@@ -76,10 +76,10 @@ def _add_run_flags(parser: argparse.ArgumentParser) -> None:
 class _PresetHelp(argparse.Action):
     """--help that shows each hyperparameter's value for the ENV given before it (its preset's)."""
 
-    def __init__(self, option_strings, dest, algorithm: Algorithm, **kwargs) -> None:
+    def __init__(self, option_strings, dest, algorithm: Algorithm, group, **kwargs) -> None:
         super().__init__(option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, nargs=0,
                          help="show this help (with ENV given first: the values of its preset) and exit")
-        self.algorithm = algorithm
+        self.algorithm, self.group = algorithm, group
 
     def __call__(self, parser, namespace, values, option_string=None) -> None:
         from zoo.training.presets import preset
@@ -92,11 +92,9 @@ class _PresetHelp(argparse.Action):
             if f is not None and f.name in chosen and chosen[f.name] != f.default:
                 action.help = (f"{f.metadata['doc']} (default: {chosen[f.name]} from the {env_id} preset; the "
                                f"algorithm's own default is {f.default})").replace("%", "%%")
-        for group in parser._action_groups:
-            if group.title and group.title.endswith("hyperparameters (default: the algorithm's own; give ENV before "
-                                                    "--help to see its preset's)") and env_id:
-                group.title = (f"{self.algorithm.name} hyperparameters (the values shown are what this command "
-                               f"uses{': the ' + env_id + ' preset where it sets one' if chosen else ''})")
+        if env_id:
+            self.group.title = (f"{self.algorithm.name} hyperparameters (the values shown are what this command "
+                                f"uses{': the ' + env_id + ' preset where it sets one' if chosen else ''})")
         parser.print_help()
         parser.exit()
 

@@ -44,7 +44,7 @@ class TrainerState:
         values = {}
         for f in dataclasses.fields(cls):
             value = data.get(f.name, f.default)
-            kind = float if f.type == "float" else int
+            kind = type(f.default)
             if isinstance(value, bool) or not isinstance(value, int if kind is int else (int, float)):
                 raise ZooError(f"{where} is damaged ({f.name} {value!r}); train again instead of resuming")
             values[f.name] = kind(value)
