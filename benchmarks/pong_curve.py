@@ -2,7 +2,8 @@
 
 Each weight snapshot a run saved with `zoo train ... --snapshot-every N` is played for ``--games`` greedy
 games (default 30) on seeds of the `bench` stream (zoo.envs.seeds), which never trained the agent nor chose its
-kept weights, in the Gymnasium pipeline `zoo play` uses. The table gives the minutes of training
+kept weights, in the Gymnasium pipeline `zoo play` uses, under the `sticky` protocol (ALE v5's sticky actions,
+whatever the run trained with). The table gives the minutes of training
 (evaluations excluded) and the wall minutes at which each snapshot was taken, the mean with a 95%
 bootstrap interval and the games won, then the time to a mean of 18 and of 20. Evaluating runs after
 training, in this process, so a run beside it would slow the training it measures: let training finish.
@@ -19,6 +20,7 @@ from pathlib import Path
 import torch
 
 from zoo.agents.registry import load_run
+from zoo.envs.atari import STICKY
 from zoo.envs.episodes import evaluate
 from zoo.envs.seeds import stream_seed
 from zoo.learning.device import cpu_description
@@ -46,8 +48,10 @@ def main() -> None:
     index = read_csv(run / "snapshots" / "index.csv")
     agent, config = load_run(run)
     seed = stream_seed("bench", config.seed)
+    sticky = {**config.env_kwargs, "repeat_action_probability": STICKY}  # the `sticky` protocol, whatever it trained on
     print(f"Run: {run} ({config.algo} on {config.env_id}, seed {config.seed}); CPU: {cpu_description()}")
-    print(f"Each snapshot: {args.games} greedy games, env seeds {seed} + i (the `bench` stream), zoo play's pipeline\n")
+    print(f"Each snapshot: {args.games} greedy games, env seeds {seed} + i (the `bench` stream), zoo play's pipeline "
+          f"with sticky actions {STICKY}\n")
     print("| agent steps | minutes of training | wall minutes | greedy mean (95% CI) | games won |")
     print("|---:|---:|---:|---:|---:|")
     rows = []
@@ -55,7 +59,7 @@ def main() -> None:
         if k % args.every and k != len(index["step"]) - 1:
             continue
         agent.load_state_dict(load_model(run / "snapshots" / f"{int(step):010d}.safetensors"))
-        returns = evaluate(agent, config.env_id, config.env_kwargs, args.games, seed, play_pipeline=True).returns
+        returns = evaluate(agent, config.env_id, sticky, args.games, seed, play_pipeline=True).returns
         low, high = bootstrap_ci(returns)
         row = {"step": int(step), "train_s": train_s, "wall_s": wall_s, "mean": float(returns.mean()),
                "won": int((returns > 0).sum())}

@@ -108,7 +108,8 @@ def to_native_state_dict(fmt: str, state: dict[str, "torch.Tensor"]) -> dict[str
 
 
 def guess_env_id(name: str) -> str:
-    """Our env id for a foreign repo or file name: any Pong variant plays as ALE/Pong-v5 without sticky actions."""
+    """Our env id for a foreign repo or file name: any Pong variant plays as ALE/Pong-v5 (``convert`` turns sticky
+    actions off: these agents were trained on the deterministic ``NoFrameskip-v4`` game)."""
     match = re.search(r"([A-Z][A-Za-z]*?)(?:NoFrameskip)?-v\d", name)
     game = match.group(1) if match else "Pong"
     return f"ALE/{game}-v5"
@@ -119,7 +120,7 @@ def convert(fmt: str, file: Path, out_dir: Path, source: str, env_id: str | None
     import dataclasses
 
     from zoo.agents.configs import DQNConfig
-    from zoo.envs.atari import PREPROCESSING
+    from zoo.envs.atari import preprocessing
     from zoo.envs.make import make_env
     from zoo.rundir.files import RunConfig, Spaces, save_model, space_desc, write_config
 
@@ -136,11 +137,13 @@ def convert(fmt: str, file: Path, out_dir: Path, source: str, env_id: str | None
                        "give the --env it was trained on")
     out_dir.mkdir(parents=True, exist_ok=True)
     save_model(out_dir / "model.safetensors", state, "dqn")
-    config = RunConfig(algo="dqn", env_id=env_id, seed=0, steps=0,
+    deterministic = {"repeat_action_probability": 0.0}  # NoFrameskip-v4, what these libraries train on
+    config = RunConfig(algo="dqn", env_id=env_id, seed=0, steps=0, env_kwargs=deterministic,
                        spaces=Spaces({"type": "Box", "shape": [4, 84, 84], "dtype": "uint8"},
                                      {"type": "Discrete", "n": n_actions}),
                        hyperparameters=dataclasses.asdict(DQNConfig(dueling=False, double=False)),
-                       preprocessing=PREPROCESSING, converted_from={"format": fmt, "source": source, "file": file.name})
+                       preprocessing=preprocessing(deterministic),
+                       converted_from={"format": fmt, "source": source, "file": file.name})
     write_config(out_dir, config)
     return out_dir
 

@@ -14,9 +14,11 @@ def test_game_names():
 
 
 def test_play_pipeline_gives_the_training_pipelines_frames():
-    # No random no-ops, so both start identically; then the same actions must give the same frames.
-    vec = make_atari_vector_env("ALE/Pong-v5", 1, {"noop_max": 0})
-    env = make_atari_env("ALE/Pong-v5", {"noop_max": 0}, render_mode="rgb_array")
+    # No random no-ops and no sticky actions (the two pipelines draw their repeats from different generators),
+    # so both start identically; then the same actions must give the same frames.
+    kwargs = {"noop_max": 0, "repeat_action_probability": 0.0}
+    vec = make_atari_vector_env("ALE/Pong-v5", 1, kwargs)
+    env = make_atari_env("ALE/Pong-v5", kwargs, render_mode="rgb_array")
     v_obs, _ = vec.reset(seed=0)
     p_obs, _ = env.reset(seed=0)
     assert frames_of(p_obs).shape == (4, 84, 84)
@@ -92,3 +94,103 @@ def test_100k_pong_transitions_fit_in_1_gb():
     buffer = FrameReplayBuffer(100_000, 2, 0.99, 3)  # np.zeros reserves lazily: this is the size once full
     assert buffer.nbytes < 1.0e9
     assert buffer.nbytes < ReplayBuffer(1, (4, 84, 84), np.uint8, 2, 0.99).nbytes * 100_000 / 7
+
+
+class Constant:
+    """A greedy 'agent' that always presses one action: cheap, and what it plays depends on the env alone."""
+
+    def __init__(self, action: int = 0) -> None:
+        self.action = action
+
+    def act(self, obs):
+        return np.full(len(obs), self.action)
+
+
+def _after(envs, seed, steps, actions):
+    obs, _ = envs.reset(seed=seed)
+    for t in range(steps):
+        obs, *_ = envs.step(np.full(envs.num_envs, actions[t]))
+    return np.asarray(obs)
+
+
+def test_noop_starts_are_30_distinct_games_that_no_seed_changes():
+    from zoo.envs.atari import noop_start_envs
+
+    envs = noop_start_envs("ALE/Pong-v5")
+    try:
+        assert envs.num_envs == 30
+        actions = np.random.default_rng(0).integers(6, size=40)
+        a = _after(envs, 0, 40, actions)
+        b = _after(envs, 12345, 40, actions)
+    finally:
+        envs.close()
+    assert len({frames.tobytes() for frames in a}) == 30  # the k = 1..30 starts are 30 different games
+    np.testing.assert_array_equal(a, b)  # and each is fixed: the seed changes nothing without sticky actions
+
+
+def test_sticky_games_differ_by_seed_and_repeat_with_it():
+    from zoo.envs.make import make_vec_env
+
+    envs = make_vec_env("ALE/Pong-v5", 2, {"repeat_action_probability": 0.25, "noop_max": 0}, play_pipeline=True)
+    try:
+        actions = np.random.default_rng(1).integers(6, size=60)
+        a, again, other = (_after(envs, seed, 60, actions) for seed in (7, 7, 8))
+    finally:
+        envs.close()
+    np.testing.assert_array_equal(a, again)
+    assert not np.array_equal(a[0], other[0])  # same actions and start, another seed: the repeats fell elsewhere
+    assert not np.array_equal(a[0], a[1])  # copies seeded 7 and 8 within one vector env differ too
+
+
+def test_training_pipeline_takes_sticky_actions_too():
+    vec = make_atari_vector_env("ALE/Pong-v5", 1, {"noop_max": 0, "repeat_action_probability": 0.0})
+    sticky = make_atari_vector_env("ALE/Pong-v5", 1, {"noop_max": 0})  # v5's default, 0.25
+    try:
+        actions = np.random.default_rng(2).integers(6, size=80)
+        assert not np.array_equal(_after(vec, 3, 80, actions), _after(sticky, 3, 80, actions))
+    finally:
+        vec.close()
+        sticky.close()
+
+
+def test_an_atari_score_has_both_protocols_side_by_side(tmp_path):
+    import json
+
+    from huggingface_hub import metadata_load
+
+    from zoo.envs.seeds import stream_seed
+    from zoo.rundir.card import write_model_card
+    from zoo.rundir.files import RunConfig, Spaces, read_results, write_config, write_results
+    from zoo.training.scoring import score_run
+
+    config = RunConfig(algo="dqn", env_id="ALE/Pong-v5", seed=3, steps=0, hyperparameters={},
+                       spaces=Spaces({"type": "Box", "shape": [4, 84, 84], "dtype": "uint8"},
+                                     {"type": "Discrete", "n": 6}))
+    results = score_run(Constant(0), config, 4, episode_cap=120)
+    sticky, starts = results.protocols["sticky"], results.protocols["noop-starts"]
+    assert list(results.protocols) == ["sticky", "noop-starts"]
+    assert sticky["env_id"] == "ALE/Pong-v5" and sticky["repeat_action_probability"] == 0.25
+    assert sticky["n_episodes"] == 4 and sticky["eval_seed"] == stream_seed("final", 3)
+    assert starts["env_id"] == "PongNoFrameskip-v4" and starts["repeat_action_probability"] == 0.0
+    assert starts["n_episodes"] == 30 and starts["exact"] and len(starts["returns"]) == 30
+    assert starts["episodes_capped"] == 30  # the cap cut every game: counted, not hidden
+    # the headline is the sticky protocol's; the exact one carries no interval
+    assert results.mean_reward == sticky["mean_reward"] and results.n_episodes == 4
+    write_config(tmp_path, config)
+    write_results(tmp_path, results)
+    assert json.loads((tmp_path / "results.json").read_text())["protocols"]["noop-starts"]["exact"] is True
+    assert read_results(tmp_path).protocols == results.protocols
+    write_model_card(tmp_path)
+    card = (tmp_path / "README.md").read_text()
+    index = metadata_load(tmp_path / "README.md")["model-index"][0]["results"]
+    assert [r["dataset"]["name"] for r in index] == ["ALE/Pong-v5", "PongNoFrameskip-v4"]
+    assert "| `noop-starts` | `PongNoFrameskip-v4` | 30 |" in card and "(exact)" in card
+    assert "Greedy actions computed in" not in card  # a scripted player has no network, so no precision to name
+
+
+def test_old_atari_runs_keep_playing_without_sticky_actions():
+    from zoo.pretrained import shipped_path
+    from zoo.rundir.files import read_config
+
+    config = read_config(shipped_path("pong"))  # written before sticky actions were the default
+    assert config.env_kwargs["repeat_action_probability"] == 0.0

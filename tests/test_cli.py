@@ -58,7 +58,7 @@ def test_help_explains_every_flag_of_an_algorithm(capsys):
 @pytest.mark.parametrize("argv, shows", [
     (["--help"], ["train", "eval", "play", "push", "pull", "convert", "tune", "bench", "list"]),
     (["train", "--help"], ["--resume RUN_DIR", "--time-limit MINUTES", "--env-kwarg KEY=VALUE", "q-learning", "dqn"]),
-    (["eval", "--help"], ["--write", "held-out `final` seed"]),
+    (["eval", "--help"], ["--write", "`final` seed", "--protocol {both,sticky,noop-starts}", "at least 100 sticky"]),
     (["list", "--help"], ["shipped"]),
     (["play", "--help"], ["--video OUT.mp4", "zoo play pong"]),
     (["push", "--help"], ["REPO_ID", "HF_TOKEN"]),

@@ -227,7 +227,7 @@ def test_stop_at_must_be_finite_and_needs_periodic_evaluations(tmp_path):
 def test_pong_smoke_run_writes_a_complete_run_directory_that_loads(tmp_path):
     hyper = {"learning_starts": 100, "buffer_size": 2_000, "batch_size": 8, "train_freq": 4}
     out, agent, results = quick(tmp_path, "dqn", "ALE/Pong-v5", steps=400, hyperparameters=hyper, eval_every=0,
-                                eval_episodes=1, video=True, tensorboard=True)
+                                eval_episodes=1, eval_protocol="sticky", video=True, tensorboard=True)
     for name in ("model.safetensors", "config.json", "results.json", "metrics.csv", "learning_curve.png",
                  "replay.mp4", "README.md", "checkpoint.safetensors"):
         assert (out / name).is_file(), name
@@ -237,7 +237,10 @@ def test_pong_smoke_run_writes_a_complete_run_directory_that_loads(tmp_path):
     (score,) = results["returns"]
     assert results["n_episodes"] == 1 and score == int(score) != 0 and abs(score) <= 21
     # and the published figure is reproducible: the same held-out seed gives the same game
-    again = evaluate(agent, "ALE/Pong-v5", {}, 1, results["eval_seed"], play_pipeline=True)
+    assert list(results["protocols"]) == ["sticky"]
+    assert results["protocols"]["sticky"]["repeat_action_probability"] == 0.25
+    again = evaluate(agent, "ALE/Pong-v5", {"repeat_action_probability": 0.25}, 1, results["eval_seed"],
+                     play_pipeline=True)
     assert again.returns.tolist() == [score]
     import imageio.v3 as iio
 

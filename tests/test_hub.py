@@ -370,3 +370,36 @@ def test_a_dead_hub_is_an_error_in_seconds_and_a_pulled_repo_still_plays(server,
     played = zoo_cmd(["play", "tester/cached-trap", "--episodes", "1"], Closed, hf_home)  # no HF_HUB_OFFLINE needed
     assert played.returncode == 0, played.stderr
     assert "using the copy of tester/cached-trap pulled before" in played.stderr
+
+
+def test_a_pulled_agent_fine_tunes_with_init_from_and_its_card_says_from_what(server, hf_home, tmp_path):
+    from safetensors.torch import load_file
+
+    source = train(TrainSettings("dqn", "toy/Trap-v0", out=tmp_path / "source", eval_episodes=20, video=False,
+                                 tensorboard=False))
+    assert zoo_cmd(["push", source, "tester/trap-dqn"], server, hf_home).returncode == 0
+    out = tmp_path / "tuned"
+    done = zoo_cmd(["train", "dqn", "toy/Trap-v0", "--init-from", "tester/trap-dqn", "--steps", "300",
+                    "--learning-starts", "100", "--learning-rate", "1e-6", "--eval-episodes", "20", "--no-video",
+                    "--no-tensorboard", "--out", out], server, hf_home)
+    assert done.returncode == 0, done.stderr
+    # a tiny learning rate: the weights moved (it trained) but stayed next to the pulled ones, far from a fresh net's
+    tuned, pulled = load_file(out / "model.safetensors"), load_file(source / "model.safetensors")
+    fresh = zoo.load(train(TrainSettings("dqn", "toy/Trap-v0", out=tmp_path / "fresh", steps=0, eval_episodes=1,
+                                         video=False, tensorboard=False))).state_dict()
+    assert tuned.keys() == pulled.keys() == fresh.keys()
+    moved = max(float((tuned[k] - pulled[k]).abs().max()) for k in tuned)
+    assert 0 < moved < 1e-3 < min(float((fresh[k] - pulled[k]).abs().max()) for k in tuned if "weight" in k)
+    config = json.loads((out / "config.json").read_text())
+    assert config["initialized_from"]["source"] == "tester/trap-dqn" and config["initialized_from"]["steps"] == 4_000
+    assert config["initialized_from"]["score"]["n_episodes"] == 20
+    card = (out / "README.md").read_text()
+    assert "Started from the weights of `tester/trap-dqn` (dqn on toy/Trap-v0, trained 4,000" in card
+    assert "fresh replay buffer" in card
+    # the wrong algorithm or env, or a network of another shape: refused before any file is written
+    for extra, message in ((["dqn", "toy/Loop-v0"], "whose observations or actions differ"),
+                           (["dqn", "toy/Trap-v0", "--hidden", "32"], "do not fit this run's network"),
+                           (["reinforce", "toy/Trap-v0"], "holds a dqn agent")):
+        refused = zoo_cmd(["train", *extra, "--init-from", source, "--out", tmp_path / "refused"], server, hf_home)
+        assert refused.returncode != 0 and message in refused.stderr, refused.stderr
+        assert not (tmp_path / "refused").exists()

@@ -40,14 +40,19 @@ def test_shipped_pong_score_is_a_held_out_evaluation_of_30_games_with_its_interv
     assert f"{results.episodes_won} of {results.n_episodes} games won" in card
 
 
-def test_zoo_eval_pong_plays_the_published_evaluation_seeds_and_counts_games_won():
+def test_zoo_eval_pong_plays_the_published_evaluation_seeds_with_sticky_actions():
     results = read_results(PONG)
-    done = subprocess.run([sys.executable, "-m", "zoo.cli", "eval", "pong", "--episodes", "2"], capture_output=True,
-                          text=True, timeout=300, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    done = subprocess.run([sys.executable, "-m", "zoo.cli", "eval", "pong", "--episodes", "2", "--protocol", "sticky",
+                           "--precision", "fp32"], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "HF_HUB_OFFLINE": "1"})
     assert done.returncode == 0, done.stderr
-    line = done.stdout.strip().splitlines()[-1]
-    assert line.startswith("dqn on ALE/Pong-v5: mean reward") and "over 2 episodes" in line and "95% CI" in line
-    assert " won" in line and f"(env seed {results.eval_seed})" in line  # the held-out seeds of results.json
+    line, where = done.stdout.strip().splitlines()[-2:]
+    assert line.startswith("dqn on ALE/Pong-v5: mean reward sticky: ") and "over 2 games" in line and "95% CI" in line
+    assert " won, " in line and " lost, worst " in line and f"(env seed {results.eval_seed})" in line  # held-out seeds
+    assert where.startswith("greedy actions in fp32 on ")
+    refused = subprocess.run([sys.executable, "-m", "zoo.cli", "eval", "pong", "--episodes", "2", "--write"],
+                             capture_output=True, text=True, timeout=300, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert refused.returncode != 0 and "at least 100" in refused.stderr  # a published score is ≥ 100 sticky games
 
 
 def test_shipped_pong_agent_wins_on_unused_seeds_in_both_pipelines():
@@ -55,7 +60,8 @@ def test_shipped_pong_agent_wins_on_unused_seeds_in_both_pipelines():
 
     agent = zoo.load("pong")
     seed = stream_seed("bench", 2026)  # in no run's train, select or final stream
-    play = evaluate(agent, "ALE/Pong-v5", {}, episodes=2, seed=seed, play_pipeline=True).returns
+    deterministic = {"repeat_action_probability": 0.0}  # as it was trained (its config.json reads so)
+    play = evaluate(agent, "ALE/Pong-v5", deterministic, episodes=2, seed=seed, play_pipeline=True).returns
     plain = plain_gymnasium_returns(agent, games=2, seed=seed, num_envs=2)
     assert (play > 0).all() and (plain > 0).all(), (play, plain)  # each game won (first to 21 points)
 
@@ -81,13 +87,14 @@ def test_zoo_play_pong_runs_offline_and_films_a_game(tmp_path):
 
 
 def test_shipped_agent_takes_the_observations_play_gives_it_and_reacts_to_them():
-    from zoo.envs.atari import PREPROCESSING, make_atari_env
-    from zoo.rundir.files import space_desc
+    from zoo.envs.atari import make_atari_env, preprocessing
+    from zoo.rundir.files import read_config, space_desc
 
     config = json.loads((PONG / "config.json").read_text())
-    env = make_atari_env("ALE/Pong-v5", {})
-    # what `zoo play` builds today is what the agent was trained on
-    assert config["preprocessing"] == PREPROCESSING
+    env_kwargs = read_config(PONG).env_kwargs
+    env = make_atari_env("ALE/Pong-v5", env_kwargs)
+    # what `zoo play` builds today from the run's env kwargs is what the agent was trained on
+    assert config["preprocessing"] == preprocessing(env_kwargs)
     assert config["spaces"] == {"observation": space_desc(env.observation_space), "action": space_desc(env.action_space)}
     agent = zoo.load("pong")
     obs, _ = env.reset(seed=31)

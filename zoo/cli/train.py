@@ -8,10 +8,11 @@ hyperparameter with the value this command would use: ENV's preset where it sets
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import shlex
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from zoo.agents.registry import ALGORITHMS, Algorithm
 from zoo.cli.flags import add_field_flags, given, read_hyperparams
@@ -110,12 +111,43 @@ def run(args: argparse.Namespace) -> int:
     resume = getattr(args, "resume", None)
     if resume is not None:
         _check_resume_args(resume, args, settings, hyper)
+        if settings.get("init_from") is not None:
+            raise ZooError("--init-from starts a new run from an agent's weights; --resume continues a run from its "
+                           "checkpoint. Give one of them.")
         for name in ("seed", "out", "force", "env_kwargs"):
             settings.pop(name, None)  # checked equal to the run's above
         steps = settings.pop("steps", None)
         return _print_run(train(resume_settings(resume, steps=steps, **settings)))
     if args.algo is None or getattr(args, "env_id", None) is None:
         raise ZooError("give ALGO and ENV (e.g. `zoo train dqn CartPole-v1`), or --resume RUN_DIR")
+    if settings.get("init_from") is not None:
+        with _initial_agent(str(settings["init_from"])) as folder:
+            settings["init_source"], settings["init_from"] = str(settings["init_from"]), folder
+            return _train_new(args, settings, hyper)
+    return _train_new(args, settings, hyper)
+
+
+@contextlib.contextmanager
+def _initial_agent(source: str) -> Iterator[Path]:
+    """--init-from's run directory: a local one or a shipped name as it is, a Hub repo pulled, a CleanRL /
+    Stable-Baselines3 / course checkpoint converted (into a temporary folder, for as long as training starts)."""
+    import tempfile
+
+    import hub
+    from hub.formats import convert, detect_format
+
+    folder = hub.resolve(source)
+    fmt, file = detect_format(folder, source)
+    if fmt == "native":
+        yield folder
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        yield convert(fmt, file, Path(tmp) / "converted", source)
+
+
+def _train_new(args: argparse.Namespace, settings: dict[str, Any], hyper: dict[str, Any]) -> int:
+    from zoo.training.session import train
+
     from_file = read_hyperparams(getattr(args, "hyperparams", None), args.algo, args.env_id)
     if "steps" not in settings and from_file.get("steps") is not None:
         settings["steps"] = from_file["steps"]

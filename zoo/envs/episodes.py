@@ -30,6 +30,8 @@ class Episode:
     ret: float
     length: int
     truncated: bool = False
+    copy: int = 0
+    """which copy of the vector env played it (in `noop-starts`, copy k - 1 is the start after k NOOPs)"""
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ def run_episodes(agent, envs, episodes: int, seed: int, on_episode: Callable[[in
             on_frame(_frame(envs))
         done = (terminated | truncated) & ~prev_done
         for i in np.flatnonzero(done & (finished < quota)):
-            played.append(Episode(float(running[i]), int(length[i]), bool(truncated[i] and not terminated[i])))
+            played.append(Episode(float(running[i]), int(length[i]), bool(truncated[i] and not terminated[i]), int(i)))
             finished[i] += 1
             bar.update(1)
             if on_episode is not None:
@@ -122,6 +124,21 @@ def evaluate(agent, env_id: str, env_kwargs: dict[str, Any] | None, episodes: in
     finally:
         envs.close()
     return dataclasses.replace(result, capped=int((result.lengths >= episode_cap).sum()))
+
+
+def noop_starts(agent, env_id: str, progress: bool | None = False, episode_cap: int = EPISODE_CAP) -> Episodes:
+    """The `noop-starts` protocol: the deterministic Atari game after exactly k = 1..30 NOOP frames, each played
+    once (``zoo.envs.atari.noop_start_envs``), in the order of k. A greedy agent has no other games there, so
+    the mean over these is exact."""
+    from zoo.envs.atari import noop_start_envs
+
+    envs = noop_start_envs(env_id, episode_cap)
+    try:
+        result = run_episodes(agent, envs, envs.num_envs, seed=0, progress=progress)
+    finally:
+        envs.close()
+    ordered = tuple(sorted(result.episodes, key=lambda e: e.copy))
+    return Episodes(ordered, 0, capped=sum(e.length >= episode_cap for e in ordered))
 
 
 def play(agent, env_id: str, env_kwargs: dict[str, Any] | None, episodes: int, seed: int,

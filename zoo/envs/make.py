@@ -62,6 +62,12 @@ def make_env(env_id: str, env_kwargs: dict[str, Any] | None = None, render_mode:
         if unknown:
             raise ZooError(f"{env_id} takes no argument {', '.join(unknown)} here: the zoo's Atari pipeline is fixed "
                            f"(zoo.envs.atari.PREPROCESSING); it takes only {', '.join(ATARI_KWARGS)}")
+        p, noops = kwargs.get("repeat_action_probability", 0.0), kwargs.get("noop_max", 0)
+        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p <= 1.0:
+            raise ZooError(f"repeat_action_probability={p!r}: give a probability from 0 to 1 (ALE v5's default, "
+                           "sticky actions, is 0.25; 0 is the deterministic game)")
+        if isinstance(noops, bool) or not isinstance(noops, int) or not 0 <= noops <= 1000:
+            raise ZooError(f"noop_max={noops!r}: give a whole number of no-op frames from 0 to 1,000 (standard: 30)")
         try:
             return make_atari_env(env_id, kwargs, render_mode, episode_cap)
         except ZooError:

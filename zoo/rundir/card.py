@@ -17,23 +17,40 @@ def model_card(config: RunConfig, results: Results) -> str:
     from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
     algo, env_id = config.algo, config.env_id
-    score = f"{results.mean_reward:.2f} +/- {results.std_reward:.2f}"
+    # what was played, by the id the field reads: ALE/Pong-v5 is sticky actions, PongNoFrameskip-v4 none
+    played = [(f["env_id"], f) for f in (results.protocols or {}).values()] or [(env_id, None)]
+    eval_results = [EvalResult(task_type="reinforcement-learning", task_name="reinforcement-learning",
+                               dataset_type=played_id, dataset_name=played_id, metric_type="mean_reward",
+                               metric_value=(f"{f['mean_reward']:.2f} +/- {f['std_reward']:.2f}" if f else
+                                             f"{results.mean_reward:.2f} +/- {results.std_reward:.2f}"))
+                    for played_id, f in played]
     data = ModelCardData(
         library_name=LIBRARY_NAME,
-        tags=["reinforcement-learning", "deep-reinforcement-learning", env_id, algo, LIBRARY_NAME],
+        tags=["reinforcement-learning", "deep-reinforcement-learning", *dict.fromkeys([env_id, *(p for p, _ in played)]),
+              algo, LIBRARY_NAME],
         model_name=f"{algo}-{env_id.replace('/', '-')}",
-        eval_results=[EvalResult(task_type="reinforcement-learning", task_name="reinforcement-learning",
-                                 dataset_type=env_id, dataset_name=env_id, metric_type="mean_reward",
-                                 metric_value=score)],
+        eval_results=eval_results,
     )
     hyper = "\n".join(f"| `{k}` | `{v}` |" for k, v in config.hyperparameters.items())
     env_note = ""
     if config.preprocessing:
-        env_note = ("\n\nObservations: " + ", ".join(f"{k} {v}" for k, v in config.preprocessing.items())
-                    + ". No sticky actions (`repeat_action_probability=0`).")
+        sticky = config.env_kwargs.get("repeat_action_probability", config.preprocessing.get("sticky_actions"))
+        env_note = ("\n\nObservations: " + ", ".join(f"{k} {v}" for k, v in config.preprocessing.items() if
+                                                     k != "sticky_actions") + ". "
+                    + (f"Trained with sticky actions (`repeat_action_probability={sticky:g}`, ALE v5's default)."
+                       if sticky else "Trained without sticky actions (`repeat_action_probability=0`: the "
+                       "deterministic game, as `NoFrameskip-v4`)."))
     if config.converted_from:
         src = config.converted_from
         env_note += f"\n\nConverted from a {src['format']} checkpoint ({src['source']}, file `{src['file']}`)."
+    if config.initialized_from:
+        src = config.initialized_from
+        start = src.get("score")
+        env_note += (f"\n\nStarted from the weights of `{src['source']}` ({src['algo']} on {src['env_id']}, trained "
+                     f"{src['steps']:,} environment steps"
+                     + (f", mean reward {start['mean_reward']:.2f} over {start['n_episodes']} episodes" if start else "")
+                     + "), with a fresh replay buffer and exploration schedule (`--init-from`); the steps below "
+                     "are this run's own.")
     stopped, solved = config.stopped_by_time_limit, config.stopped_when_solved
     if stopped:
         trained = f"{stopped['at_step']:,} environment steps ({stopped['minutes']:g} minutes of training)"
@@ -44,10 +61,6 @@ def model_card(config: RunConfig, results: Results) -> str:
         trained = f"{config.steps:,} environment steps"
     kwargs = f" (env kwargs `{config.env_kwargs}`)" if config.env_kwargs else ""
     reproduce = f"\n\n## Train it again\n\n```bash\n{config.command}\n```" if config.command else ""
-    ci = ""
-    if all(math.isfinite(x) for x in results.ci95):
-        ci = f", 95% confidence interval of the mean {results.ci95[0]:.2f} to {results.ci95[1]:.2f}"
-    won = f"; {results.episodes_won} of {results.n_episodes} games won" if results.episodes_won is not None else ""
     standalone = standalone_snippet(config)
     standalone = f"\nWith plain PyTorch, no value-zoo needed:\n\n```python\n{standalone}```\n" if standalone else ""
     act_line = ("value = agent.values([observation])[0]  # v(s) of the random policy td0 learned to predict"
@@ -63,9 +76,7 @@ A **{algo}** agent for `{env_id}`{kwargs}, trained with value-zoo for {trained},
 
 ## Evaluation
 
-**Mean reward {score}** over {results.n_episodes} episodes{ci}{won}.
-
-How it was measured: {results.protocol}
+{evaluation_text(results)}
 
 ## Use it
 {standalone}
@@ -100,6 +111,36 @@ observation, _ = env.reset(seed=0)
 <video controls src="replay.mp4"></video>
 """
     return ModelCard.from_template(data, template_str=template).content
+
+
+def evaluation_text(results: Results) -> str:
+    """The card's evaluation: one line for most envs; for Atari, a table with a row per protocol."""
+    where = results.inference
+    computed = ""
+    if where:
+        on = where.get("cpu") or where.get("gpu") or where["device"]
+        computed = f"\n\nGreedy actions computed in {where['precision']} on {on}."
+    if not results.protocols:
+        ci = ""
+        if all(math.isfinite(x) for x in results.ci95):
+            ci = f", 95% confidence interval of the mean {results.ci95[0]:.2f} to {results.ci95[1]:.2f}"
+        won = f"; {results.episodes_won} of {results.n_episodes} games won" if results.episodes_won is not None else ""
+        return (f"**Mean reward {results.mean_reward:.2f} +/- {results.std_reward:.2f}** over {results.n_episodes} "
+                f"episodes{ci}{won}.\n\nHow it was measured: {results.protocol}{computed}")
+    rows, notes = [], []
+    for name, f in results.protocols.items():
+        if f.get("exact"):
+            mean, interval = f"**{f['mean_reward']:.2f}** (exact)", "none: every start played"
+        else:
+            mean = f"**{f['mean_reward']:.2f}** ± {f['std_reward']:.2f}"
+            low, high = f.get("ci95") or (None, None)
+            interval = f"{low:.2f} to {high:.2f}" if low is not None and high is not None else "n/a"
+        rows.append(f"| `{name}` | `{f['env_id']}` | {f['n_episodes']} | {mean} | {interval} | {f['episodes_won']} | "
+                    f"{f['episodes_lost']} | {f['worst']:+g} |")
+        notes.append(f"- `{name}`: {f['protocol']}")
+    return ("| protocol | played as | games | mean reward | 95% CI | won | lost | worst |\n"
+            "|---|---|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n\nHow each was measured:\n\n"
+            + "\n".join(notes) + computed)
 
 
 def standalone_snippet(config: RunConfig) -> str | None:

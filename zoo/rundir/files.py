@@ -29,9 +29,11 @@ from zoo.errors import ZooError
 from zoo.rundir.atomic import atomic_path, write_json
 
 FORMAT = "value-zoo"
-FORMAT_VERSION = 2
-"""config.json's version. 2: dqn's target_update_interval counts env steps (SB3's unit); 1 counted gradient
-steps. Version 1 files are read in version 2's units (``_from_version_1``)."""
+FORMAT_VERSION = 3
+"""config.json's version. 3: an Atari run without a ``repeat_action_probability`` env kwarg plays ALE v5's
+sticky actions (0.25); versions 1 and 2 played without them, and are read with the kwarg 0 in env_kwargs
+(``_from_version_2``). 2: dqn's target_update_interval counts env steps (SB3's unit); 1 counted gradient
+steps, read in version 2's units (``_from_version_1``)."""
 MODEL_FORMAT_VERSION = 1
 """model.safetensors' version (its tensors' names and layout), unchanged since the first."""
 REQUIRED_FILES = ("model.safetensors", "config.json")
@@ -76,8 +78,8 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-_OPTIONAL = ("preprocessing", "command", "stopped_by_time_limit", "stopped_when_solved", "converted_from", "versions",
-             "created")
+_OPTIONAL = ("preprocessing", "command", "stopped_by_time_limit", "stopped_when_solved", "converted_from",
+             "initialized_from", "versions", "created")
 """RunConfig's fields that config.json may leave out, in the order it writes them."""
 
 
@@ -102,6 +104,8 @@ class RunConfig:
     """{"stop_at": threshold, "at_step": step}: a periodic evaluation reached the threshold"""
     converted_from: dict[str, Any] | None = None
     """format, source and file of a checkpoint made by another library"""
+    initialized_from: dict[str, Any] | None = None
+    """``--init-from``: the agent whose weights it started from (source, algo, env, its steps and score)"""
     versions: dict[str, str] = field(default_factory=versions)
     created: str = field(default_factory=_now)
     format_version: int = FORMAT_VERSION
@@ -116,11 +120,13 @@ class RunConfig:
     @classmethod
     def from_json(cls, data: dict[str, Any], where: Path | str = "config.json") -> "RunConfig":
         """Validate and build; anything missing or of the wrong type raises ZooError naming ``where``."""
-        if data.get("format_version") not in (1, FORMAT_VERSION):
+        if data.get("format_version") not in range(1, FORMAT_VERSION + 1) or isinstance(data["format_version"], bool):
             raise ZooError(f"{where} has format_version {data.get('format_version')!r}; this zoo reads versions 1 "
                            f"to {FORMAT_VERSION}. Upgrade value-zoo, or retrain.")
         if data["format_version"] == 1:
             data = _from_version_1(data)
+        if data["format_version"] == 2:
+            data = _from_version_2(data)
         try:
             spaces = data["spaces"]
             kwargs = dict(algo=data["algo"], env_id=data["env_id"], seed=data.get("seed", 0), steps=data.get("steps", 0),
@@ -140,13 +146,24 @@ def _from_version_1(data: dict[str, Any]) -> dict[str, Any]:
     an agent makes ``gradient_steps`` of them every ``train_freq`` steps of ``num_envs`` envs."""
     hyper = data.get("hyperparameters")
     if data.get("algo") != "dqn" or not isinstance(hyper, dict) or "target_update_interval" not in hyper:
-        return {**data, "format_version": FORMAT_VERSION}
+        return {**data, "format_version": 2}
     try:
         env_steps_per_update = hyper.get("train_freq", 1) * hyper.get("num_envs", 1) / hyper.get("gradient_steps", 1)
         interval = max(1, round(hyper["target_update_interval"] * env_steps_per_update))
     except (TypeError, ZeroDivisionError):
-        return {**data, "format_version": FORMAT_VERSION}  # the config's own checks will name the bad value
-    return {**data, "format_version": FORMAT_VERSION, "hyperparameters": {**hyper, "target_update_interval": interval}}
+        return {**data, "format_version": 2}  # the config's own checks will name the bad value
+    return {**data, "format_version": 2, "hyperparameters": {**hyper, "target_update_interval": interval}}
+
+
+def _from_version_2(data: dict[str, Any]) -> dict[str, Any]:
+    """A version-2 config.json in version 3's terms: its Atari runs played without sticky actions (the
+    pipeline had no such kwarg), which version 3 writes as ``repeat_action_probability=0``."""
+    kwargs = data.get("env_kwargs") or {}
+    if (isinstance(data.get("env_id"), str) and data["env_id"].startswith("ALE/") and isinstance(kwargs, dict)
+            and "repeat_action_probability" not in kwargs):
+        kwargs = {**kwargs, "repeat_action_probability": 0.0}
+        return {**data, "format_version": FORMAT_VERSION, "env_kwargs": kwargs}
+    return {**data, "format_version": FORMAT_VERSION}
 
 
 def _check_types(kwargs: dict[str, Any], where: Path | str) -> None:
@@ -198,22 +215,29 @@ class Results:
     episodes_capped: int | None = None
     """episodes cut short by the evaluation's step cap (zoo.envs.make.EPISODE_CAP), if any"""
     greedy: bool = True
+    protocols: dict[str, dict[str, Any]] | None = None
+    """Atari: each evaluation protocol's figures by name (``sticky``, ``noop-starts``; ``zoo.training.scoring``);
+    the fields above repeat the first one's"""
+    inference: dict[str, str] | None = None
+    """deep agents: where the greedy actions were computed (precision, device, CPU), which can flip a game"""
     date: str = field(default_factory=_now)
 
     @classmethod
     def of(cls, returns, env_id: str, eval_seed: int, protocol: str, pipeline: str | None = None,
-           capped: int = 0) -> "Results":
+           capped: int = 0, exact: bool = False, **extra: Any) -> "Results":
+        """``exact``: the returns are every game there is (a deterministic game's starts), so the mean has
+        no sampling error and no confidence interval."""
         from zoo.rundir.stats import bootstrap_ci
 
         r = np.asarray(returns, dtype=np.float64)
         return cls(mean_reward=float(r.mean()), std_reward=float(r.std()), n_episodes=int(r.size),
-                   ci95=bootstrap_ci(r), env_id=env_id, eval_seed=int(eval_seed), protocol=protocol,
-                   returns=[float(x) for x in r], pipeline=pipeline, episodes_capped=capped or None,
-                   episodes_won=int((r > 0).sum()) if env_id.startswith("ALE/") else None)
+                   ci95=(math.nan, math.nan) if exact else bootstrap_ci(r), env_id=env_id, eval_seed=int(eval_seed),
+                   protocol=protocol, returns=[float(x) for x in r], pipeline=pipeline, episodes_capped=capped or None,
+                   episodes_won=int((r > 0).sum()) if env_id.startswith("ALE/") else None, **extra)
 
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
-        data["ci95"] = list(self.ci95)
+        data["ci95"] = [None if math.isnan(x) else x for x in self.ci95]  # JSON has no NaN: null is "none"
         return {k: v for k, v in data.items() if v is not None}
 
     @classmethod
@@ -227,13 +251,19 @@ class Results:
         if not all(math.isfinite(x) for x in (mean, std)) or n < 1:
             raise ZooError(f"{where} holds no finite score over at least one episode. Evaluate again: "
                            "zoo eval RUN_DIR --write")
-        ci = data.get("ci95") or [math.nan, math.nan]
-        return cls(mean_reward=mean, std_reward=std, n_episodes=n, ci95=(float(ci[0]), float(ci[1])),
+        ci = [math.nan if x is None else float(x) for x in (data.get("ci95") or [None, None])][:2]
+        protocols, inference = data.get("protocols"), data.get("inference")
+        if protocols is not None and not (isinstance(protocols, dict) and all(isinstance(v, dict)
+                                                                              for v in protocols.values())):
+            raise ZooError(f"{where}: protocols should map each protocol's name to its figures. Evaluate again: "
+                           "zoo eval RUN_DIR --write")
+        return cls(mean_reward=mean, std_reward=std, n_episodes=n, ci95=(ci[0], ci[1]),
                    env_id=str(data.get("env_id", "")), eval_seed=int(data.get("eval_seed", 0)),
                    protocol=str(data.get("protocol", "not recorded")), returns=list(data.get("returns", [])),
                    episodes_won=data.get("episodes_won"), pipeline=data.get("pipeline"),
                    episodes_capped=data.get("episodes_capped"),
-                   greedy=bool(data.get("greedy", True)), date=str(data.get("date", "")))
+                   greedy=bool(data.get("greedy", True)), protocols=protocols,
+                   inference=inference if isinstance(inference, dict) else None, date=str(data.get("date", "")))
 
     def summary(self) -> str:
         """``15.00 ± 2.28 (95% CI 13.6 to 16.4) over 30 episodes, 30 won``"""
@@ -245,7 +275,24 @@ class Results:
             text += f", {self.episodes_won} won"
         if self.episodes_capped:
             text += f"; {self.episodes_capped} cut short by the evaluation's step cap"
-        return text
+        if not self.protocols:
+            return text
+        return "; ".join(f"{name}: {describe_protocol(figures)}" for name, figures in self.protocols.items())
+
+
+def describe_protocol(f: dict[str, Any]) -> str:
+    """One protocol's figures in a line: ``exact mean 20.10 over all 30 starts, 0 lost, worst +18`` or
+    ``19.50 ± 1.20 (95% CI 19.3 to 19.7) over 100 games, 100 won, 0 lost, worst +15``."""
+    if f.get("exact"):
+        text = f"exact mean {f['mean_reward']:.2f} over all {f['n_episodes']} starts"
+    else:
+        low, high = f.get("ci95") or (None, None)
+        ci = f" (95% CI {low:.3g} to {high:.3g})" if low is not None and high is not None else ""
+        text = f"{f['mean_reward']:.2f} ± {f['std_reward']:.2f}{ci} over {f['n_episodes']} games"
+    text += f", {f['episodes_won']} won, {f['episodes_lost']} lost, worst {f['worst']:+g}"
+    if f.get("episodes_capped"):
+        text += f", {f['episodes_capped']} cut short by the step cap"
+    return text
 
 
 # -- files -----------------------------------------------------------------------------------------------

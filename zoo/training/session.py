@@ -25,14 +25,14 @@ from zoo.envs.seeds import check_run_seed, stream_seed
 from zoo.errors import Interrupted, ZooError
 from zoo.learning.device import SMALL_NETWORK_THREADS, check_device, torch_threads
 from zoo.rundir.atomic import DirectoryLock, existing_parent, replace_directory
-from zoo.rundir.files import RunConfig, Spaces, read_json, space_desc, write_config, write_results
+from zoo.rundir.files import RunConfig, Spaces, read_config, read_json, space_desc, write_config, write_results
 from zoo.rundir.metrics import MetricsLogger
 from zoo.rundir.presentation import presentation_beside
 from zoo.rundir.video import mp4_writer
 from zoo.training.checkpoint import TrainerState, load_checkpoint
 from zoo.training.loop import Schedule, Trainer
 from zoo.training.presets import DEFAULT_STEPS, preset
-from zoo.training.scoring import score_run
+from zoo.training.scoring import PROTOCOLS, score_run
 from zoo.training.settings import TrainSettings
 
 
@@ -43,8 +43,6 @@ def default_run_dir(algo: str, env_id: str, seed: int) -> Path:
 
 def resume_settings(run_dir: Path, steps: int | None = None, **overrides: Any) -> TrainSettings:
     """Settings that continue ``run_dir`` (its algo, env, seed, hyperparameters) up to ``steps`` in all."""
-    from zoo.rundir.files import read_config
-
     if not run_dir.is_dir():
         raise ZooError(f"no run directory at {run_dir} to resume")
     if not (run_dir / "checkpoint.json").is_file() or not (run_dir / "config.json").is_file():
@@ -80,6 +78,10 @@ class RunPlan:
     eval_every: int
     periodic_episodes: int
     stop_at: float | None
+    init_weights: dict | None = None
+    """``--init-from``: the weights the new agent starts from (checked to fit its network)"""
+    initialized_from: dict | None = None
+    """what config.json and the card say about where those weights came from"""
 
 
 def is_run_directory(path: Path) -> bool:
@@ -124,12 +126,56 @@ def plan_run(s: TrainSettings) -> RunPlan:
     eval_every = s.eval_every if s.eval_every is not None else chosen.get("eval_every", max(steps // 10, 1))
     if eval_every < 0 or s.snapshot_every < 0:
         raise ZooError("--eval-every and --snapshot-every must not be negative")
+    if s.eval_protocol not in ("both", *PROTOCOLS):
+        raise ZooError(f"--eval-protocol {s.eval_protocol!r}: choose both, {' or '.join(PROTOCOLS)}")
+    if s.eval_protocol != "both" and not s.env_id.startswith("ALE/"):
+        raise ZooError(f"--eval-protocol is for Atari games; {s.env_id} has one protocol")
     periodic = s.periodic_eval_episodes or min(eval_episodes, 100 if algorithm.tabular else 10)
     # the preset's stop belongs to the preset's schedule: an explicit --steps asks for that many steps
     stop_at = s.stop_at if s.stop_at is not None else (chosen.get("stop_at") if s.steps is None else None)
     if stop_at is not None and (not math.isfinite(stop_at) or not eval_every):
         raise ZooError("--stop-at needs a finite return and periodic evaluations (--eval-every > 0)")
-    return RunPlan(algorithm, config, spaces, model, out, steps, eval_episodes, eval_every, periodic, stop_at)
+    init_weights, origin = _initial_weights(s, algorithm, config, spaces) if s.init_from is not None else (None, None)
+    return RunPlan(algorithm, config, spaces, model, out, steps, eval_episodes, eval_every, periodic, stop_at,
+                   init_weights, origin)
+
+
+def _initial_weights(s: TrainSettings, algorithm: Algorithm, config, spaces: Spaces) -> tuple[dict, dict]:
+    """``--init-from``: the source's weights, checked to be the same algorithm on the same spaces and to fit
+    the new run's network, and the record of where they came from."""
+    from zoo.rundir.files import read_results
+
+    if s.resume:
+        raise ZooError("--init-from starts a new run from an agent's weights; --resume continues a run from its "
+                       "checkpoint. Give one of them.")
+    source = Path(s.init_from)
+    name = s.init_source or str(source)
+    agent, origin = load_run(source)
+    if origin.algo != s.algo:
+        raise ZooError(f"--init-from {name} holds a {origin.algo} agent; its weights cannot start a {s.algo} run. "
+                       f"Train `zoo train {origin.algo} ...` instead.")
+    if origin.spaces != spaces:
+        raise ZooError(f"--init-from {name} was trained on {origin.env_id}, whose observations or actions differ "
+                       f"from {s.env_id}'s: its weights do not fit. Start from an agent trained on {s.env_id}.")
+    weights = agent.state_dict()
+    fresh = build_agent(algorithm, config, spaces, seed=s.seed, device="cpu")
+    try:  # the new run's network must take them: the same cnn, hidden sizes, dueling head
+        fresh.load_state_dict(weights)
+    except ZooError as error:
+        raise ZooError(f"--init-from {name}: its weights do not fit this run's network ({error}). Give the "
+                       f"source's network hyperparameters (its config.json lists them), or start from "
+                       "another agent.") from None
+    record = {"source": name, "algo": origin.algo, "env_id": origin.env_id, "env_kwargs": origin.env_kwargs,
+              "steps": (origin.stopped_by_time_limit or {}).get("at_step", origin.steps)}
+    if origin.initialized_from:
+        record["which_started_from"] = origin.initialized_from
+    try:
+        results = read_results(source)
+        record["score"] = {"mean_reward": results.mean_reward, "n_episodes": results.n_episodes,
+                           "protocol": results.protocol}
+    except ZooError:
+        pass  # a run without results.json (a converted checkpoint not yet evaluated) starts all the same
+    return weights, record
 
 
 MAX_STEPS = 10**11
@@ -205,12 +251,15 @@ def _train(s: TrainSettings, plan: RunPlan, on_evaluation: Callable[[int, float]
         work = out
     work.mkdir(exist_ok=True)
     agent = build_agent(algorithm, config, plan.spaces, seed=s.seed, device=s.device, model=plan.model)
+    if plan.init_weights is not None:
+        agent.load_state_dict(plan.init_weights)
     state = load_checkpoint(work, agent) if s.resume else TrainerState(sessions=0)
-    earlier = read_json(out / "config.json").get("command") if s.resume else None
-    commands = [c for c in (earlier, s.command) if c]  # a resumed run lists every session's command, in order
+    earlier = read_config(out) if s.resume else None
+    commands = [c for c in (earlier and earlier.command, s.command) if c]  # every session's command, in order
     run_config = RunConfig(algo=s.algo, env_id=s.env_id, seed=s.seed, steps=plan.steps, spaces=plan.spaces,
                            hyperparameters=dataclasses.asdict(config), env_kwargs=s.env_kwargs,
-                           preprocessing=_preprocessing(s.env_id), command="\n".join(commands) or None)
+                           preprocessing=_preprocessing(s.env_id, s.env_kwargs), command="\n".join(commands) or None,
+                           initialized_from=earlier.initialized_from if earlier else plan.initialized_from)
     write_config(work, run_config)  # from now on the directory describes its run, and a checkpoint resumes it
     state.sessions += 1
     logger = MetricsLogger(work, tensorboard=s.tensorboard, tensorboard_every=plan.steps // 2000, append=s.resume,
@@ -242,7 +291,8 @@ def _train(s: TrainSettings, plan: RunPlan, on_evaluation: Callable[[int, float]
                                                                               "at_step": trainer.solved_at})
         write_config(work, run_config)
         if not trainer.stop_requested:
-            _finish_run_dir(work, run_config, plan.eval_episodes, s.device, s.video)
+            protocols = PROTOCOLS if s.eval_protocol == "both" else (s.eval_protocol,)
+            _finish_run_dir(work, run_config, plan.eval_episodes, s.device, s.video, protocols)
     except KeyboardInterrupt:
         raise Interrupted(f"interrupted while writing the final evaluation: the trained weights are in {work}{kept}. "
                           f"Finish it with: zoo eval {work} --write") from None
@@ -273,11 +323,11 @@ def _env_seed(seed: int, session: int) -> int:
     return (seed + session * SPAN) % MAX_SEED
 
 
-def _preprocessing(env_id: str) -> dict[str, Any] | None:
+def _preprocessing(env_id: str, env_kwargs: dict[str, Any]) -> dict[str, Any] | None:
     if env_id.startswith("ALE/"):
-        from zoo.envs.atari import PREPROCESSING
+        from zoo.envs.atari import preprocessing
 
-        return PREPROCESSING
+        return preprocessing(env_kwargs)
     return None
 
 
@@ -291,10 +341,11 @@ def _collector(s: TrainSettings, tabular: bool, agent, config, seed: int):
     return Collector(envs, lambda obs: agent.act(obs, explore=True), seed)
 
 
-def _finish_run_dir(run_dir: Path, config: RunConfig, episodes: int, device: str, video: bool) -> None:
+def _finish_run_dir(run_dir: Path, config: RunConfig, episodes: int, device: str, video: bool,
+                    protocols: tuple[str, ...] = PROTOCOLS) -> None:
     """The held-out score of the kept weights, the curve, the video and the card."""
     agent, _ = load_run(run_dir, device=device)  # the kept weights, as a user will load them
-    write_results(run_dir, score_run(agent, config, episodes))
+    write_results(run_dir, score_run(agent, config, episodes, protocols=protocols))
     with presentation_beside(run_dir):  # the curve and the card, drawn in a second process while this one films
         if video:
             play(agent, config.env_id, config.env_kwargs, 1, stream_seed("video", config.seed),

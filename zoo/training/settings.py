@@ -38,6 +38,9 @@ class TrainSettings:
                                         "tenth of the run; 0: none)")
     eval_episodes: int | None = flag(None, "episodes of the final held-out greedy evaluation (default: 1000 "
                                            "tabular, 100 deep, the preset's for Atari)")
+    eval_protocol: str = flag("both", "Atari: the final evaluation's protocols, as `zoo eval --protocol`: sticky "
+                                      "(--eval-episodes games with sticky actions), noop-starts (the 30 starts of "
+                                      "the deterministic game) or both (default)", metavar="{both,sticky,noop-starts}")
     periodic_eval_episodes: int | None = flag(None, "episodes of each evaluation during training (default: 100 "
                                                     "tabular, 10 deep)")
     video: bool = flag(True, "record replay.mp4 (default: on)")
@@ -60,5 +63,11 @@ class TrainSettings:
     async_acting: bool = flag(False, "dqn: step the envs in a background thread with a copy of the network while "
                                      "learning (overlaps acting and learning on two cores; runs are then not "
                                      "bit-for-bit reproducible)")
+    init_from: Path | None = flag(None, "start from the weights of this agent: a run directory, a shipped agent "
+                                        "(pong) or a Hub repo OWNER/NAME (pulled first), with a fresh replay and "
+                                        "counters, in a run directory of its own; the card says where it started "
+                                        "(fine-tuning, or carrying a long training to another machine by its "
+                                        "weights alone)", metavar="RUN_DIR_OR_HUB_REPO")
+    init_source: str | None = flag(None, "what --init-from named, as the user wrote it (a Hub repo id)", cli=False)
     command: str | None = flag(None, "the command line that started the run, for config.json and the card",
                                cli=False)
