@@ -1,0 +1,165 @@
+"""Every gradient update the presets use, against this CPU's own peak, measured in the same run.
+
+1. Peak: a large square matmul (fp32; bf16 too where the CPU has it natively), GFLOP/s on the torch threads.
+2. Each update (the agent's own ``DQNAgent.update`` on replay batches): the Pong preset's batch-32 dueling
+   Double DQN update with the small CNN and the Nature CNN (fp32, fp32 + channels_last, bf16 + channels_last
+   where native), and the CartPole preset's batch-256 MLP update. ms per update, its FLOPs (counted by
+   ``torch.utils.flop_counter.FlopCounterMode``: convolutions and matmuls of forward and backward), the
+   achieved GFLOP/s and the fraction of the measured peak of the same precision.
+3. Where an update's time goes: the same steps as ``DQNAgent.update`` timed one by one (input conversion,
+   the online forward, the two no-grad forwards of the target, the backward, clipping + Adam); what the
+   stages do not add up to is Python and dispatch between them.
+
+Prints the CPU model and torch's capability string first. Run on an idle machine:
+
+    python benchmarks/update.py [--threads 2] [--repeats 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+import torch
+
+from zoo.agents.configs import DQNConfig
+from zoo.agents.dqn import DQNAgent
+from zoo.learning.device import cpu_description, native_bf16
+from zoo.learning.frame_replay import FrameReplayBuffer
+from zoo.learning.losses import dqn_loss
+from zoo.learning.replay import ReplayBuffer
+from zoo.learning.targets import double_q_target
+from zoo.rundir.files import Spaces
+from zoo.training.presets import preset
+
+PONG = Spaces({"type": "Box", "shape": [4, 84, 84], "dtype": "uint8"}, {"type": "Discrete", "n": 6})
+CARTPOLE = Spaces({"type": "Box", "shape": [4], "dtype": "float32"}, {"type": "Discrete", "n": 2})
+
+
+def peak_gflops(dtype: torch.dtype, n: int = 2048, repeats: int = 10) -> float:
+    a, b = torch.randn(n, n).to(dtype), torch.randn(n, n).to(dtype)
+    for _ in range(3):
+        a @ b
+    start = time.perf_counter()
+    for _ in range(repeats):
+        a @ b
+    return 2 * n**3 * repeats / (time.perf_counter() - start) / 1e9
+
+
+def pong_agent(cnn: str, precision: str, channels_last: bool) -> tuple[DQNAgent, list]:
+    hyper = dict(preset("dqn", "ALE/Pong-v5")["hyperparameters"], cnn=cnn, precision=precision)
+    agent = DQNAgent(DQNConfig(**hyper), PONG)
+    if channels_last != agent.channels_last:  # override the agent's own choice for the comparison
+        fmt = torch.channels_last if channels_last else torch.contiguous_format
+        agent.q, agent.target = agent.q.to(memory_format=fmt), agent.target.to(memory_format=fmt)
+        agent.channels_last = channels_last
+        agent.optimizer.params = list(agent.q.parameters())
+    rng = np.random.default_rng(0)
+    buffer = FrameReplayBuffer(4_000, 2, 0.99, 3)
+    for _ in range(1_000):
+        frames = rng.integers(0, 255, size=(2, 4, 84, 84), dtype=np.uint8)
+        buffer.add(frames, rng.integers(6, size=2), rng.normal(size=2), frames, np.zeros(2, bool), np.zeros(2, bool))
+    return agent, [buffer.sample(32, rng) for _ in range(80)]
+
+
+def cartpole_agent() -> tuple[DQNAgent, list]:
+    agent = DQNAgent(DQNConfig(**preset("dqn", "CartPole-v1")["hyperparameters"]), CARTPOLE)
+    rng = np.random.default_rng(0)
+    buffer = ReplayBuffer(10_000, (4,), np.float32, 8, 0.99, 3)
+    for _ in range(1_000):
+        obs = rng.normal(size=(8, 4)).astype(np.float32)
+        buffer.add(obs, rng.integers(2, size=8), np.ones(8), obs, rng.random(8) < 0.02, np.zeros(8, bool))
+    return agent, [buffer.sample(256, rng) for _ in range(80)]
+
+
+def update_flops(agent: DQNAgent, batch) -> float:
+    from torch.utils.flop_counter import FlopCounterMode
+
+    counter = FlopCounterMode(display=False)
+    with counter:
+        agent.update(batch)
+    return float(counter.get_total_flops())
+
+
+def ms_per_update(agent: DQNAgent, batches: list, repeats: int) -> float:
+    for b in batches[:10]:
+        agent.update(b)
+    times = []
+    for b in (batches[10:] * (repeats // len(batches[10:]) + 1))[:repeats]:
+        start = time.perf_counter()
+        agent.update(b)
+        times.append(time.perf_counter() - start)
+    return float(np.median(times) * 1e3)
+
+
+def stages(agent: DQNAgent, batches: list, repeats: int) -> dict[str, float]:
+    """``DQNAgent.update``'s steps (Double DQN, as the presets use), each timed: median ms per stage."""
+    c, tick = agent.config, time.perf_counter
+    rows: dict[str, list[float]] = {k: [] for k in ("input", "online forward", "target forwards", "backward",
+                                                     "clip + Adam", "total")}
+    for k in range(repeats + 10):
+        batch = batches[k % len(batches)]
+        t0 = tick()
+        obs, next_obs = agent.obs_tensor(batch.obs), agent.obs_tensor(batch.next_obs)
+        action, reward = torch.as_tensor(batch.action), torch.as_tensor(batch.reward)
+        done, discount = torch.as_tensor(batch.done), torch.as_tensor(batch.discount)
+        t1 = tick()
+        q_obs = agent._forward(agent.q, obs)
+        t2 = tick()
+        with torch.no_grad():
+            y = double_q_target(reward, agent._forward(agent.q, next_obs), agent._forward(agent.target, next_obs),
+                                done, discount)
+        t3 = tick()
+        loss = dqn_loss(q_obs, action, y, c.loss)
+        agent.optimizer.zero_grad()
+        loss.backward()
+        t4 = tick()
+        torch.nn.utils.clip_grad_norm_(agent.q.parameters(), c.max_grad_norm)
+        agent.optimizer.step()
+        loss.item()
+        t5 = tick()
+        if k >= 10:
+            for name, dt in zip(rows, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t5 - t0)):
+                rows[name].append(dt * 1e3)
+    return {name: float(np.median(v)) for name, v in rows.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=50)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    bf16 = native_bf16()
+    print(f"CPU: {cpu_description()}; torch {torch.__version__}, capability "
+          f"{torch.backends.cpu.get_cpu_capability()}, {args.threads} threads, native bf16: {bf16}\n")
+    peaks = {"fp32": peak_gflops(torch.float32)}
+    if bf16:
+        peaks["bf16"] = peak_gflops(torch.bfloat16)
+    print("Peak (2048² matmul): " + ", ".join(f"{k} {v:.0f} GFLOP/s" for k, v in peaks.items()) + "\n")
+    cases = []
+    for cnn in ("small", "nature"):
+        cases += [(f"Pong {cnn} CNN, fp32", lambda cnn=cnn: pong_agent(cnn, "fp32", False), "fp32"),
+                  (f"Pong {cnn} CNN, fp32 + channels_last", lambda cnn=cnn: pong_agent(cnn, "fp32", True), "fp32")]
+        if bf16:
+            cases.append((f"Pong {cnn} CNN, bf16 + channels_last", lambda cnn=cnn: pong_agent(cnn, "bf16", True),
+                          "bf16"))
+    cases.append(("CartPole MLP 128,128, batch 256, fp32", cartpole_agent, "fp32"))
+    print("| update | ms | GFLOP per update | GFLOP/s | of peak | input | online fwd | target fwds | backward "
+          "| clip + Adam | rest (Python, dispatch) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name, make, precision in cases:
+        agent, batches = make()
+        flops = update_flops(agent, batches[0])
+        ms = ms_per_update(agent, batches, args.repeats)
+        split = stages(agent, batches, args.repeats)
+        rest = split["total"] - sum(v for k, v in split.items() if k != "total")
+        rate = flops / ms / 1e6
+        print(f"| {name} | {ms:.2f} | {flops / 1e9:.3f} | {rate:.0f} | {rate / peaks[precision]:.0%} | "
+              f"{split['input']:.2f} | {split['online forward']:.2f} | {split['target forwards']:.2f} | "
+              f"{split['backward']:.2f} | {split['clip + Adam']:.2f} | {rest:.2f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
