@@ -159,6 +159,7 @@ def test_an_atari_score_has_both_protocols_side_by_side(tmp_path):
     from huggingface_hub import metadata_load
 
     from zoo.envs.seeds import stream_seed
+    from zoo.errors import ZooError
     from zoo.rundir.card import write_model_card
     from zoo.rundir.files import RunConfig, Spaces, read_results, write_config, write_results
     from zoo.training.scoring import score_run
@@ -180,6 +181,12 @@ def test_an_atari_score_has_both_protocols_side_by_side(tmp_path):
     write_results(tmp_path, results)
     assert json.loads((tmp_path / "results.json").read_text())["protocols"]["noop-starts"]["exact"] is True
     assert read_results(tmp_path).protocols == results.protocols
+    data = json.loads((tmp_path / "results.json").read_text())
+    data["protocols"]["sticky"]["mean_reward"] = "a lot"  # a tampered download: refused by name, not a KeyError
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "results.json").write_text(json.dumps(data))
+    with pytest.raises(ZooError, match="protocols should map"):
+        read_results(tmp_path / "bad")
     write_model_card(tmp_path)
     card = (tmp_path / "README.md").read_text()
     index = metadata_load(tmp_path / "README.md")["model-index"][0]["results"]

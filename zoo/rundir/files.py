@@ -253,9 +253,10 @@ class Results:
                            "zoo eval RUN_DIR --write")
         ci = [math.nan if x is None else float(x) for x in (data.get("ci95") or [None, None])][:2]
         protocols, inference = data.get("protocols"), data.get("inference")
-        if protocols is not None and not (isinstance(protocols, dict) and all(isinstance(v, dict)
+        if protocols is not None and not (isinstance(protocols, dict) and all(_sane_figures(v)
                                                                               for v in protocols.values())):
-            raise ZooError(f"{where}: protocols should map each protocol's name to its figures. Evaluate again: "
+            raise ZooError(f"{where}: protocols should map each protocol's name to its figures (mean_reward, "
+                           f"std_reward, n_episodes, games won and lost, worst, env_id, protocol). Evaluate again: "
                            "zoo eval RUN_DIR --write")
         return cls(mean_reward=mean, std_reward=std, n_episodes=n, ci95=(ci[0], ci[1]),
                    env_id=str(data.get("env_id", "")), eval_seed=int(data.get("eval_seed", 0)),
@@ -280,8 +281,18 @@ class Results:
         return "; ".join(f"{name}: {describe_protocol(figures)}" for name, figures in self.protocols.items())
 
 
+def _sane_figures(f: Any) -> bool:
+    """Whether one protocol's entry of a (possibly downloaded) results.json has what the card and summary read."""
+    numbers = ("mean_reward", "std_reward", "worst")
+    counts = ("n_episodes", "episodes_won", "episodes_lost")
+    return (isinstance(f, dict) and all(isinstance(f.get(k), (int, float)) and not isinstance(f.get(k), bool)
+                                        and math.isfinite(f[k]) for k in numbers)
+            and all(isinstance(f.get(k), int) and not isinstance(f.get(k), bool) for k in counts)
+            and isinstance(f.get("env_id"), str) and isinstance(f.get("protocol"), str))
+
+
 def describe_protocol(f: dict[str, Any]) -> str:
-    """One protocol's figures in a line: ``exact mean 20.10 over all 30 starts, 0 lost, worst +18`` or
+    """One protocol's figures in a line: ``exact mean 20.10 over all 30 starts, 30 won, 0 lost, worst +18`` or
     ``19.50 ± 1.20 (95% CI 19.3 to 19.7) over 100 games, 100 won, 0 lost, worst +15``."""
     if f.get("exact"):
         text = f"exact mean {f['mean_reward']:.2f} over all {f['n_episodes']} starts"
