@@ -54,7 +54,6 @@ def pong_agent(cnn: str, precision: str, channels_last: bool) -> tuple[DQNAgent,
         fmt = torch.channels_last if channels_last else torch.contiguous_format
         agent.q, agent.target = agent.q.to(memory_format=fmt), agent.target.to(memory_format=fmt)
         agent.channels_last = channels_last
-        agent.optimizer.params = list(agent.q.parameters())
     rng = np.random.default_rng(0)
     buffer = FrameReplayBuffer(4_000, 2, 0.99, 3)
     for _ in range(1_000):
