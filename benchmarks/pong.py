@@ -44,24 +44,12 @@ def raw_env_throughput(steps: int = 20_000) -> float:
 
 
 def update_ms(precision: str, channels_last: bool, cnn: str = "nature", repeats: int = 30) -> float:
-    """ms per agent.update of a batch of 32 (input conversion included), dueling head, Double DQN."""
-    agent = DQNAgent(DQNConfig(precision=precision, batch_size=32, dueling=True, cnn=cnn), SPACES)
-    if channels_last != agent.channels_last:  # override the agent's own choice for the comparison
-        fmt = torch.channels_last if channels_last else torch.contiguous_format
-        agent.q, agent.target = agent.q.to(memory_format=fmt), agent.target.to(memory_format=fmt)
-        agent.channels_last = channels_last
-    rng = np.random.default_rng(0)
-    buffer = FrameReplayBuffer(2_000, 2, 0.99, 3)
-    for _ in range(600):
-        frames = rng.integers(0, 255, size=(2, 4, 84, 84), dtype=np.uint8)
-        buffer.add(frames, rng.integers(6, size=2), rng.normal(size=2), frames, np.zeros(2, bool), np.zeros(2, bool))
-    batches = [buffer.sample(32, rng) for _ in range(repeats + 10)]
-    for b in batches[:10]:
-        agent.update(b)
-    start = time.perf_counter()
-    for b in batches[10:]:
-        agent.update(b)
-    return (time.perf_counter() - start) / repeats * 1e3
+    """ms per agent.update of a batch of 32 (input conversion included), dueling head, Double DQN: the agent and
+    batches of benchmarks/update.py, which also sets these against the CPU's peak."""
+    from update import ms_per_update, pong_agent  # benchmarks/ is this script's folder, first on sys.path
+
+    agent, batches = pong_agent(cnn, precision, channels_last)
+    return ms_per_update(agent, batches, repeats)
 
 
 def training_loop_throughput(steps: int = 6_000, learning_starts: int = 2_000, async_acting: bool = False) -> float:
