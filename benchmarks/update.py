@@ -28,6 +28,7 @@ from zoo.agents.dqn import DQNAgent
 from zoo.learning.device import cpu_description, native_bf16
 from zoo.learning.frame_replay import FrameReplayBuffer
 from zoo.learning.losses import dqn_loss
+from zoo.learning.optim import clip_grad_norm
 from zoo.learning.replay import ReplayBuffer
 from zoo.learning.targets import double_q_target
 from zoo.rundir.files import Spaces
@@ -114,7 +115,7 @@ def stages(agent: DQNAgent, batches: list, repeats: int) -> dict[str, float]:
         agent.optimizer.zero_grad()
         loss.backward()
         t4 = tick()
-        torch.nn.utils.clip_grad_norm_(agent.q.parameters(), c.max_grad_norm)
+        clip_grad_norm(agent.optimizer.params, c.max_grad_norm)
         agent.optimizer.step()
         loss.item()
         t5 = tick()

@@ -19,7 +19,7 @@ from zoo.envs.collector import Step
 from zoo.errors import ZooError
 from zoo.learning.losses import reinforce_loss
 from zoo.learning.networks import detached_copy, load_weights, mlp, network_input, observation_kind, parse_hidden
-from zoo.learning.optim import Adam
+from zoo.learning.optim import Adam, clip_grad_norm
 from zoo.learning.targets import discounted_returns
 from zoo.rundir.files import Spaces
 
@@ -95,7 +95,7 @@ class ReinforceAgent:
         self.optimizer.zero_grad()
         loss.backward()
         if c.max_grad_norm > 0:
-            torch.nn.utils.clip_grad_norm_(self.optimizer.params, c.max_grad_norm)
+            clip_grad_norm(self.optimizer.params, c.max_grad_norm)
         self.optimizer.step()
         self.updates_done += 1
         return loss.item()

@@ -1,13 +1,15 @@
-"""Adam on torch's fused kernel, without ``torch.optim``.
+"""The deep agents' optimiser and gradient clipping, on torch's public API.
 
-Every ``torch.optim`` optimiser imports ``torch._dynamo`` (the compiler) on construction: 2.2-2.4 s on an
-AMD EPYC (AVX2), as long as importing torch itself, and 7% of a whole `zoo train dqn CartPole-v1`
-command (BENCHMARKS.md). Nothing here compiles, so this class calls the kernel
-``torch.optim.Adam(fused=True)`` calls (``torch._fused_adam_``), with the same state (``step``,
-``exp_avg``, ``exp_avg_sq``) and the same ``state_dict`` format: its updates are bit for bit those of
-``torch.optim.Adam(..., fused=True)`` (tests/test_optim.py), and checkpoints written by either load into
-the other. The kernel is in every torch the project allows (>= 2.6); tests/test_optim.py fails first if a
-new torch drops it.
+``Adam`` is ``torch.optim.Adam(fused=True)`` (one kernel for all parameters of a dtype) built at its first
+step, not when an agent is made: every ``torch.optim`` optimiser imports ``torch._dynamo`` on construction
+(0.76-0.87 s on an Intel Xeon, 2.2 s on an AMD EPYC with AVX2), which a command that only plays or evaluates
+an agent never needs to pay. Until issue 21 this module called the private kernel ``torch._fused_adam_``
+itself to avoid that import in training too; the public optimiser costs 0.08 ms more per step of the Pong
+small CNN (0.35 vs 0.27 ms) and 0.02 ms per CartPole step (BENCHMARKS.md). Checkpoints of either load into
+the other: the state-dict layout is torch's.
+
+``clip_grad_norm`` gives ``torch.nn.utils.clip_grad_norm_``'s gradients bit for bit, but skips the rescale
+(a multiply of every gradient by exactly 1.0) when the norm is within the bound, half of the clip's time.
 """
 
 from __future__ import annotations
@@ -18,54 +20,37 @@ import torch
 
 
 class Adam:
-    """Adam without weight decay or AMSGrad: ``zero_grad``, ``step``, ``state_dict``, ``load_state_dict``."""
+    """``torch.optim.Adam(fused=True)`` without weight decay or AMSGrad, made at first use."""
 
     def __init__(self, params: Iterable[torch.Tensor], lr: float, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8) -> None:
         self.params = list(params)
         if not self.params:
             raise ValueError("Adam got no parameters")
-        self.lr, self.betas, self.eps = float(lr), (float(betas[0]), float(betas[1])), float(eps)
-        self.state: dict[int, dict[str, torch.Tensor]] = {}
+        self._settings = {"lr": float(lr), "betas": (float(betas[0]), float(betas[1])), "eps": float(eps)}
+        self._torch: torch.optim.Optimizer | None = None
+
+    @property
+    def torch_optimizer(self) -> "torch.optim.Optimizer":
+        if self._torch is None:
+            from torch.optim import Adam as TorchAdam  # imports torch._dynamo: only when an agent learns
+
+            self._torch = TorchAdam(self.params, **self._settings, fused=True)
+        return self._torch
 
     def zero_grad(self) -> None:
         for p in self.params:
             p.grad = None
 
-    @torch.no_grad()
     def step(self) -> None:
         """One Adam step on the parameters that have a gradient."""
-        groups: dict[tuple[torch.device, torch.dtype], list[int]] = {}
-        for i, p in enumerate(self.params):
-            if p.grad is not None:
-                groups.setdefault((p.device, p.dtype), []).append(i)
-        for indices in groups.values():
-            states = [self._state(i) for i in indices]
-            steps = [s["step"] for s in states]
-            torch._foreach_add_(steps, 1)
-            torch._fused_adam_([self.params[i] for i in indices], [self.params[i].grad for i in indices],
-                               [s["exp_avg"] for s in states], [s["exp_avg_sq"] for s in states], [], steps,
-                               amsgrad=False, lr=self.lr, beta1=self.betas[0], beta2=self.betas[1],
-                               weight_decay=0.0, eps=self.eps, maximize=False)
-
-    def _state(self, i: int) -> dict[str, torch.Tensor]:
-        if i not in self.state:
-            p = self.params[i]
-            # as torch.optim.Adam(fused=True) makes it: a float32 step counter on the parameter's device
-            self.state[i] = {"step": torch.zeros((), dtype=torch.float32, device=p.device),
-                             "exp_avg": torch.zeros_like(p, memory_format=torch.preserve_format),
-                             "exp_avg_sq": torch.zeros_like(p, memory_format=torch.preserve_format)}
-        return self.state[i]
+        self.torch_optimizer.step()
 
     def state_dict(self) -> dict[str, Any]:
-        """``torch.optim.Adam(fused=True).state_dict()``'s layout: ``state`` by parameter index, one group."""
-        group = {"lr": self.lr, "betas": self.betas, "eps": self.eps, "weight_decay": 0.0, "amsgrad": False,
-                 "maximize": False, "foreach": None, "capturable": False, "differentiable": False, "fused": True,
-                 "decoupled_weight_decay": False, "params": list(range(len(self.params)))}
-        return {"state": {i: dict(s) for i, s in sorted(self.state.items())}, "param_groups": [group]}
+        return self.torch_optimizer.state_dict()
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Load what ``state_dict`` (or ``torch.optim.Adam``'s) gave, for the same parameters."""
+        """Load a state saved by ``state_dict`` (or by ``torch.optim.Adam``) for the same parameters."""
         groups = state_dict["param_groups"]
         if len(groups) != 1 or len(groups[0]["params"]) != len(self.params):
             raise ValueError(f"an optimiser state for {sum(len(g['params']) for g in groups)} parameters in "
@@ -73,11 +58,19 @@ class Adam:
         group = groups[0]
         if group.get("amsgrad") or group.get("weight_decay") or group.get("maximize"):
             raise ValueError("this Adam has no AMSGrad, weight decay or maximize: the state needs torch.optim.Adam")
-        self.lr, self.betas, self.eps = float(group["lr"]), tuple(float(b) for b in group["betas"]), float(group["eps"])
-        self.state = {}
-        for key, saved in state_dict["state"].items():
-            i = group["params"].index(int(key))
-            p = self.params[i]
-            self.state[i] = {"step": torch.as_tensor(saved["step"], dtype=torch.float32).to(p.device).reshape(()),
-                             "exp_avg": saved["exp_avg"].to(device=p.device, dtype=p.dtype).clone(),
-                             "exp_avg_sq": saved["exp_avg_sq"].to(device=p.device, dtype=p.dtype).clone()}
+        self.torch_optimizer.load_state_dict(state_dict)
+
+    @property
+    def lr(self) -> float:
+        return float(self.torch_optimizer.param_groups[0]["lr"])
+
+
+def clip_grad_norm(params: list[torch.Tensor], max_norm: float) -> None:
+    """Scale the gradients so their total 2-norm is at most ``max_norm``, as ``clip_grad_norm_`` does."""
+    grads = [p.grad for p in params if p.grad is not None]
+    if not grads:
+        return
+    total = torch.nn.utils.get_total_norm(grads, foreach=True)
+    # clip_grad_norm_ multiplies by min(max_norm / (total + 1e-6), 1): within the bound that is exactly 1.0
+    if float(total) + 1e-6 > max_norm:
+        torch.nn.utils.clip_grads_with_norm_(params, max_norm, total, foreach=True)
