@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path, PurePosixPath
 
-from hub.client import check_repo_id, hub_api, hub_errors, is_offline, unreachable
-from zoo.errors import ZooError
+from hub.client import check_repo_id, hub_api, hub_errors, is_offline, timeouts, unreachable
+from zoo.errors import ZooError, first_line
 
 
 def check_file_names(names: list[str], repo_id: str) -> None:
@@ -22,8 +22,9 @@ def pull(repo_id: str, revision: str | None = None, endpoint: str | None = None,
     """Download ``repo_id`` (or reuse the cache) and return its local folder; errors say what to do.
 
     One request lists the repo's files (no retries: a refused connection is not worth waiting for in an
-    interactive command). If the Hub cannot be reached but the repo was pulled before, the cached copy
-    is used, as huggingface_hub does for single files, and a line on stderr says so.
+    interactive command; ``HF_HUB_ETAG_TIMEOUT`` seconds, default 5, for an answer). If the Hub cannot be
+    reached or does not answer but the repo was pulled before, the cached copy is used, as huggingface_hub
+    does for single files, and a line on stderr says so.
     """
     check_repo_id(repo_id)
     api = hub_api(endpoint, token)
@@ -31,14 +32,14 @@ def pull(repo_id: str, revision: str | None = None, endpoint: str | None = None,
     with hub_errors(api, repo_id, writing=False, revision=revision):
         if not offline:
             try:
-                info = api.model_info(repo_id, revision=revision or "main")
+                info = api.model_info(repo_id, revision=revision or "main", timeout=timeouts()[0])
             except Exception as error:  # noqa: BLE001 - only an unreachable Hub is handled here
                 if not unreachable(error):
                     raise
                 cached = _cached(api, repo_id, revision)
                 if cached is None:
                     raise
-                print(f"zoo: cannot reach {api.endpoint}; using the copy of {repo_id} pulled before ({cached})",
+                print(f"zoo: cannot reach {api.endpoint} ({first_line(error) or type(error).__name__}); using the copy of {repo_id} pulled before ({cached})",
                       file=sys.stderr)
                 return cached
             check_file_names([sibling.rfilename for sibling in info.siblings or []], repo_id)

@@ -221,3 +221,19 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, data, {"X-Repo-Commit": repo.sha(rev), "ETag": etag,
                                           "Content-Type": "application/octet-stream"}, head=head)
         self._error(404, None, f"no route for GET {path}", head)
+
+
+class HungHub:
+    """A Hub that accepts connections and never answers: the kernel completes the handshake from the listen
+    backlog and takes the request bytes, and nothing ever reads or replies. ``url``; ``stop()``."""
+
+    def __init__(self) -> None:
+        import socket
+
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+
+    def stop(self) -> None:
+        self.sock.close()

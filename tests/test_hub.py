@@ -17,7 +17,7 @@ from torch import nn
 
 import zoo
 from hub.formats import convert, detect_format
-from tests.hub_server import GOOD_TOKEN, HubStandIn
+from tests.hub_server import GOOD_TOKEN, HubStandIn, HungHub
 from zoo.envs.make import make_env
 from zoo.errors import ZooError
 from zoo.training.session import TrainSettings, train
@@ -370,6 +370,35 @@ def test_a_dead_hub_is_an_error_in_seconds_and_a_pulled_repo_still_plays(server,
     played = zoo_cmd(["play", "tester/cached-trap", "--episodes", "1"], Closed, hf_home)  # no HF_HUB_OFFLINE needed
     assert played.returncode == 0, played.stderr
     assert "using the copy of tester/cached-trap pulled before" in played.stderr
+
+
+def test_a_hung_hub_cannot_hang_a_command(server, run_dir, hf_home):
+    """A Hub that accepts and never answers: a cached repo plays within 10 s with a note, an uncached one
+    fails clearly within 15 s, and HF_HUB_ETAG_TIMEOUT sets the bound."""
+    import time
+
+    assert zoo_cmd(["push", run_dir, "tester/hung-cached"], server, hf_home).returncode == 0
+    assert zoo_cmd(["pull", "tester/hung-cached"], server, hf_home).returncode == 0
+    hung = HungHub()
+    try:
+        start = time.perf_counter()
+        played = zoo_cmd(["play", "tester/hung-cached", "--episodes", "1"], hung, hf_home)
+        played_s = time.perf_counter() - start
+        assert played.returncode == 0, played.stderr
+        assert "using the copy of tester/hung-cached pulled before" in played.stderr and played_s < 10, played_s
+        start = time.perf_counter()
+        missing = zoo_cmd(["pull", "tester/never-pulled-hung"], hung, hf_home)
+        missing_s = time.perf_counter() - start
+        assert missing.returncode == 2 and "cannot reach" in missing.stderr and missing_s < 15, (missing_s, missing.stderr)
+        assert "HF_HUB_ETAG_TIMEOUT" in missing.stderr
+        start = time.perf_counter()
+        quick = zoo_cmd(["pull", "tester/never-pulled-hung"], hung, hf_home, HF_HUB_ETAG_TIMEOUT="1")
+        quick_s = time.perf_counter() - start
+        assert quick.returncode == 2 and quick_s < missing_s - 2, (quick_s, missing_s)  # the bound is the variable's
+    finally:
+        hung.stop()
+    bad = zoo_cmd(["pull", "tester/hung-cached"], server, hf_home, HF_HUB_DOWNLOAD_TIMEOUT="soon")
+    assert bad.returncode == 2 and "HF_HUB_DOWNLOAD_TIMEOUT='soon'" in bad.stderr
 
 
 def test_a_pulled_agent_fine_tunes_with_init_from_and_its_card_says_from_what(server, hf_home, tmp_path):
