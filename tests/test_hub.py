@@ -111,6 +111,15 @@ def test_push_private_branch_message_and_generated_card(server, run_dir, hf_home
     assert card.startswith("---\n") and "library_name: value-zoo" in card and "value: 1.00 +/- 0.00" in card
     assert snapshot(no_card) == before  # the card went into the commit, not into the folder
     assert GOOD_TOKEN not in card
+    from huggingface_hub import ModelCard, metadata_load
+
+    (tmp_path / "pushed.md").write_text(card)
+    index = metadata_load(tmp_path / "pushed.md")["model-index"][0]["results"][0]
+    assert index["dataset"] == {"name": "toy/Trap-v0", "type": "toy/Trap-v0"}
+    assert index["metrics"] == [{"type": "mean_reward", "value": "1.00 +/- 0.00", "name": "mean_reward",
+                                 "verified": False}]
+    tags = ModelCard(card).data.tags
+    assert "reinforcement-learning" in tags and "deep-reinforcement-learning" not in tags  # a planner: tabular
 
 
 def test_rejected_token_fails_clearly_and_changes_nothing(server, run_dir, hf_home):

@@ -61,9 +61,11 @@ def test_metrics_csv_has_a_row_per_episode(run):
 def test_model_card_front_matter_parses_on_the_hub_side(run):
     card = ModelCard.load(run / "README.md")
     assert card.data.library_name == "value-zoo"
-    assert {"reinforcement-learning", "deep-reinforcement-learning", "toy/Trap-v0", "q-learning"} <= set(card.data.tags)
+    assert {"reinforcement-learning", "toy/Trap-v0", "q-learning"} <= set(card.data.tags)
+    assert "deep-reinforcement-learning" not in card.data.tags  # a Q-table is not deep RL
     result = card.data.eval_results[0]
     assert result.metric_type == "mean_reward" and result.metric_value == "1.00 +/- 0.00"
+    assert result.metric_name == "mean_reward" and result.verified is False
     assert "learning_curve.png" in card.text and "replay.mp4" in card.text
     assert "never used to train the agent nor to choose" in card.text  # how the score was measured
 
@@ -158,3 +160,49 @@ def test_minutes_axis_maps_steps_to_training_time_past_both_ends():
     steps, minutes = np.array([0.0, 100.0, 200.0]), np.array([0.0, 1.0, 3.0])
     assert _extrapolated([50, 200, 300, -100], steps, minutes).tolist() == [0.5, 3.0, 5.0, -1.0]
     assert _extrapolated([0.5, 5.0], minutes, steps).tolist() == [50.0, 300.0]  # and back
+
+
+def test_env_ids_on_cards_follow_the_hubs_conventions():
+    from zoo.envs.atari import v4_id
+    from zoo.rundir.card import field_id
+
+    assert field_id("FrozenLake-v1", {}) == "FrozenLake-v1"
+    assert field_id("FrozenLake-v1", {"map_name": "8x8", "is_slippery": False}) == \
+        "FrozenLake-v1-is_slippery_False-map_name_8x8"
+    assert field_id("ALE/Pong-v5", {}) == "ALE/Pong-v5"  # v5's default: sticky actions
+    assert field_id("ALE/Pong-v5", {"repeat_action_probability": 0.25, "noop_max": 10}) == "ALE/Pong-v5"
+    for game in ("ALE/Pong-v5", "ALE/Breakout-v5", "ALE/SpaceInvaders-v5"):
+        deterministic = field_id(game, {"repeat_action_probability": 0.0})
+        assert deterministic == v4_id(game) and deterministic.endswith("NoFrameskip-v4")
+    # runs written before the kwarg existed record sticky actions in their preprocessing
+    assert field_id("ALE/Pong-v5", {}, {"sticky_actions": 0.0}) == "PongNoFrameskip-v4"
+
+
+def test_deep_means_a_network_for_every_registered_algorithm():
+    import dataclasses
+
+    from zoo.agents.registry import ALGORITHMS
+
+    for algorithm in ALGORITHMS.values():
+        has_network = "hidden" in {f.name for f in dataclasses.fields(algorithm.config_class)}
+        assert has_network == (not algorithm.tabular), algorithm.name
+
+
+def test_results_json_carries_the_keys_sb3_and_rl_zoo_write_and_reads_either(tmp_path):
+    from zoo.rundir.files import Results, read_results, write_results
+
+    results = Results.of([1.0, 3.0], "CartPole-v1", 5, "greedy")
+    write_results(tmp_path, results)
+    data = json.loads((tmp_path / "results.json").read_text())
+    assert (data["mean_reward"], data["std_reward"], data["n_eval_episodes"], data["is_deterministic"]) == (2.0, 1.0, 2, True)
+    assert data["eval_datetime"] == results.date
+    # huggingface_sb3's own file: its five keys only
+    sb3 = {"mean_reward": 200.0, "std_reward": 0.0, "is_deterministic": True, "n_eval_episodes": 10,
+           "eval_datetime": "2025-01-01T00:00:00"}
+    (tmp_path / "results.json").write_text(json.dumps(sb3))
+    read = read_results(tmp_path)
+    assert (read.mean_reward, read.n_episodes, read.greedy, read.date) == (200.0, 10, True, "2025-01-01T00:00:00")
+    # this project's older files, without the conventional keys
+    old = {k: v for k, v in data.items() if k not in ("n_eval_episodes", "is_deterministic", "eval_datetime")}
+    (tmp_path / "results.json").write_text(json.dumps(old))
+    assert read_results(tmp_path).n_episodes == 2

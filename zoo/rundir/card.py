@@ -12,23 +12,48 @@ from zoo.rundir.files import Results, RunConfig, read_config, read_results
 LIBRARY_NAME = "value-zoo"
 
 
+ALE_STICKY = 0.25
+"""ALE v5's default repeat_action_probability (zoo.envs.atari.STICKY; rundir may not import envs)"""
+
+
+def field_id(env_id: str, env_kwargs: dict, preprocessing: dict | None = None) -> str:
+    """The env as the Hub's cards and leaderboards name it: an ALE ``-v5`` id only with v5's sticky actions
+    (0.25), the ``NoFrameskip-v4`` id for the deterministic game (``zoo.envs.atari.v4_id``, tested equal);
+    other env kwargs appended as ``-key_value`` (RL Zoo's way: ``FrozenLake-v1-is_slippery_False``)."""
+    if env_id.startswith("ALE/"):
+        p = env_kwargs.get("repeat_action_probability", (preprocessing or {}).get("sticky_actions", ALE_STICKY))
+        if float(p) != ALE_STICKY:
+            env_id = env_id.split("/", 1)[1].split("-v")[0] + "NoFrameskip-v4"
+        env_kwargs = {k: v for k, v in env_kwargs.items() if k not in ("repeat_action_probability", "noop_max")}
+    return env_id + "".join(f"-{k}_{str(v).replace(' ', '')}" for k, v in sorted(env_kwargs.items()))
+
+
+def is_deep(config: RunConfig) -> bool:
+    """Whether the run's agent has a neural network: every deep algorithm here has a ``hidden`` hyperparameter
+    and no tabular one does (tests/test_run_dir.py checks this against the registry)."""
+    return "hidden" in config.hyperparameters
+
+
 def model_card(config: RunConfig, results: Results) -> str:
     """The card's text; ``REPO_ID`` stands for the repo name until ``zoo push`` fills it in."""
     from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
     algo, env_id = config.algo, config.env_id
-    # what was played, by the id the field reads: ALE/Pong-v5 is sticky actions, PongNoFrameskip-v4 none
-    played = [(f["env_id"], f) for f in (results.protocols or {}).values()] or [(env_id, None)]
+    # what was played, by the id the field reads: ALE/Pong-v5 is sticky actions, PongNoFrameskip-v4 none; other
+    # env kwargs go into the id (FrozenLake-v1-is_slippery_False), so two different tasks never share one
+    trained_on = field_id(env_id, config.env_kwargs, config.preprocessing)
+    played = [(f["env_id"], f) for f in (results.protocols or {}).values()] or [(trained_on, None)]
     eval_results = [EvalResult(task_type="reinforcement-learning", task_name="reinforcement-learning",
                                dataset_type=played_id, dataset_name=played_id, metric_type="mean_reward",
+                               metric_name="mean_reward", verified=False,
                                metric_value=(f"{f['mean_reward']:.2f} +/- {f['std_reward']:.2f}" if f else
                                              f"{results.mean_reward:.2f} +/- {results.std_reward:.2f}"))
                     for played_id, f in played]
+    deep = ["deep-reinforcement-learning"] if is_deep(config) else []
     data = ModelCardData(
         library_name=LIBRARY_NAME,
-        tags=["reinforcement-learning", "deep-reinforcement-learning", *dict.fromkeys([env_id, *(p for p, _ in played)]),
-              algo, LIBRARY_NAME],
-        model_name=f"{algo}-{env_id.replace('/', '-')}",
+        tags=["reinforcement-learning", *deep, *dict.fromkeys([trained_on, *(p for p, _ in played)]), algo, LIBRARY_NAME],
+        model_name=f"{algo}-{trained_on.replace('/', '-')}",
         eval_results=eval_results,
     )
     hyper = "\n".join(f"| `{k}` | `{v}` |" for k, v in config.hyperparameters.items())

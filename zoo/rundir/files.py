@@ -238,13 +238,17 @@ class Results:
     def to_json(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["ci95"] = [None if math.isnan(x) else x for x in self.ci95]  # JSON has no NaN: null is "none"
+        # the keys huggingface_sb3 and RL Zoo write (mean_reward and std_reward are already theirs), which scripts
+        # and leaderboards parse; n_episodes, greedy and date stay for this project's older readers
+        data.update(n_eval_episodes=self.n_episodes, is_deterministic=self.greedy, eval_datetime=self.date)
         return {k: v for k, v in data.items() if v is not None}
 
     @classmethod
     def from_json(cls, data: dict[str, Any], where: Path | str = "results.json") -> "Results":
         """Validate and build; older results without a CI or returns get them filled in as unknown."""
         try:
-            mean, std, n = float(data["mean_reward"]), float(data["std_reward"]), int(data["n_episodes"])
+            n = int(data["n_episodes"] if "n_episodes" in data else data["n_eval_episodes"])
+            mean, std = float(data["mean_reward"]), float(data["std_reward"])
         except (KeyError, TypeError, ValueError) as error:
             raise ZooError(f"{where} lacks a valid mean_reward, std_reward or n_episodes ({error}). "
                            "Evaluate again: zoo eval RUN_DIR --write") from None
@@ -263,8 +267,8 @@ class Results:
                    protocol=str(data.get("protocol", "not recorded")), returns=list(data.get("returns", [])),
                    episodes_won=data.get("episodes_won"), pipeline=data.get("pipeline"),
                    episodes_capped=data.get("episodes_capped"),
-                   greedy=bool(data.get("greedy", True)), protocols=protocols,
-                   inference=inference if isinstance(inference, dict) else None, date=str(data.get("date", "")))
+                   greedy=bool(data.get("greedy", data.get("is_deterministic", True))), protocols=protocols,
+                   inference=inference if isinstance(inference, dict) else None, date=str(data.get("date", data.get("eval_datetime", ""))))
 
     def summary(self) -> str:
         """``15.00 ± 2.28 (95% CI 13.6 to 16.4) over 30 episodes, 30 won``"""
