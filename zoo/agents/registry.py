@@ -112,9 +112,12 @@ def load_run(run_dir: Path, device: str = "cpu", env_id: str | None = None):
     from zoo.agents.configs import build_config
     from zoo.rundir.files import check_run_dir, load_model, read_config
 
+    from zoo.envs.make import require_env
+
     check_run_dir(run_dir)
     config = read_config(run_dir)
     algorithm = get_algorithm(config.algo)
+    require_env(config.env_id, config.gym_packages)
     if env_id is not None and env_id != config.env_id:
         _check_env_fits(run_dir, config, env_id)
     agent_config = build_config(algorithm.config_class, config.hyperparameters)

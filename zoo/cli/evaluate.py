@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from zoo.cli.flags import check_env_seed
+from zoo.cli.flags import GYM_PACKAGES_HELP, check_env_seed
 from zoo.errors import ZooError
 
 
@@ -28,6 +28,7 @@ def add_parsers(sub) -> None:
                     help="deep agents: compute the greedy actions in fp32 or bf16 autocast (default: as the run's "
                          "precision setting picks on this machine); a game decided by the last bits of a Q-value "
                          "shows here")
+    ev.add_argument("--gym-packages", nargs="+", default=[], metavar="PKG", help=GYM_PACKAGES_HELP)
     ev.add_argument("--write", action="store_true",
                     help="store the result in results.json and the model card (Atari: both protocols and at least "
                          "100 sticky games)")
@@ -39,7 +40,10 @@ def run(args: argparse.Namespace) -> int:
     from zoo.agents.registry import load_run
     from zoo.rundir.card import write_model_card
     from zoo.rundir.files import check_run_dir, write_results
+    from zoo.envs.make import import_gym_packages
     from zoo.training.scoring import PROTOCOLS, STICKY_GAMES, score_run
+
+    import_gym_packages(args.gym_packages)
 
     if not 1 <= args.episodes <= 1_000_000:
         raise ZooError(f"--episodes must be between 1 and 1,000,000 (got {args.episodes})")

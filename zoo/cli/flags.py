@@ -64,6 +64,11 @@ def add_field_flags(group, fields, dest_prefix: str = "", help_of=None) -> dict[
     return by_dest
 
 
+GYM_PACKAGES_HELP = ("modules to import first, which register envs of installed packages with Gymnasium "
+                      "(RL Zoo's flag; ENV may also be written module:EnvId). A run records them, and zoo play/eval "
+                      "import them only when given here again: never on a downloaded run's word")
+
+
 def given(args: argparse.Namespace, prefix: str) -> dict[str, Any]:
     """The flags with ``prefix`` the user gave, by field name (absent ones were suppressed)."""
     return {k[len(prefix):]: v for k, v in vars(args).items() if k.startswith(prefix)}

@@ -6,7 +6,7 @@ import argparse
 import functools
 from pathlib import Path
 
-from zoo.cli.flags import check_env_seed, check_video_path
+from zoo.cli.flags import GYM_PACKAGES_HELP, check_env_seed, check_video_path
 from zoo.errors import ZooError
 
 
@@ -26,6 +26,7 @@ def add_parsers(sub) -> None:
                       help="seed of the env (default: a fresh one, printed so the games can be replayed)")
     play.add_argument("--video", type=Path, default=None, metavar="OUT.mp4", help="film the first episode in colour")
     play.add_argument("--revision", default=None, help="branch, tag or commit of a Hub repo (default: main)")
+    play.add_argument("--gym-packages", nargs="+", default=[], metavar="PKG", help=GYM_PACKAGES_HELP)
     play.add_argument("--device", default="cpu", help="torch device: cpu or cuda (default: cpu)")
     play.set_defaults(run=run)
 
@@ -34,7 +35,10 @@ def run(args: argparse.Namespace) -> int:
     import hub
     from zoo.envs.episodes import play
     from zoo.envs.seeds import fresh_seed
+    from zoo.envs.make import import_gym_packages
     from zoo.rundir.video import mp4_writer
+
+    import_gym_packages(args.gym_packages)
 
     if not 1 <= args.episodes <= 100_000:
         raise ZooError(f"--episodes must be between 1 and 100,000 (got {args.episodes})")

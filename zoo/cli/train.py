@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from zoo.agents.registry import ALGORITHMS, Algorithm
-from zoo.cli.flags import add_field_flags, given, read_hyperparams
+from zoo.cli.flags import GYM_PACKAGES_HELP, add_field_flags, given, read_hyperparams
 from zoo.errors import ZooError
 from zoo.training.settings import TrainSettings
 
@@ -37,7 +37,8 @@ def add_parsers(sub) -> None:
     for algorithm in ALGORITHMS.values():
         p = algos.add_parser(algorithm.name, help=algorithm.summary, description=DESCRIPTION, add_help=False,
                              epilog="Example: zoo train " + algorithm.name + " " + _example_env(algorithm.name))
-        p.add_argument("env_id", metavar="ENV", nargs="?", help="Gymnasium env id, e.g. toy/Trap-v0 or CartPole-v1")
+        p.add_argument("env_id", metavar="ENV", nargs="?", help="Gymnasium env id, e.g. toy/Trap-v0 or CartPole-v1; an env of an installed "
+                       "package as module:EnvId (e.g. my_pkg.envs:Maze-v0) or with --gym-packages")
         _add_run_flags(p)
         group = p.add_argument_group(f"{algorithm.name} hyperparameters (default: the algorithm's own; "
                                      "give ENV before --help to see its preset's)")
@@ -66,6 +67,7 @@ def _example_env(algo: str) -> str:
 def _add_run_flags(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("run")
     add_field_flags(group, [f for f in dataclasses.fields(TrainSettings) if f.metadata.get("cli", True)], RUN)
+    group.add_argument("--gym-packages", nargs="+", default=[], metavar="PKG", help=GYM_PACKAGES_HELP)
     group.add_argument("--hyperparams", type=Path, default=argparse.SUPPRESS, metavar="FILE",
                        help="hyperparameters (and steps) from a file in the preset format, e.g. the best.json "
                             "`zoo tune` writes; flags given here override it")
@@ -108,6 +110,13 @@ def run(args: argparse.Namespace) -> int:
         settings["env_kwargs"] = dict(settings["env_kwargs"])
     hyper = given(args, HYPER)
     settings["command"] = shlex.join(["zoo", *args.argv])
+    from zoo.envs.make import import_gym_packages, split_env_id
+
+    packages = list(getattr(args, "gym_packages", []))
+    if getattr(args, "env_id", None) is not None:
+        args.env_id, module = split_env_id(args.env_id)
+        packages += [module] if module else []
+    import_gym_packages(packages)
     resume = getattr(args, "resume", None)
     if resume is not None:
         _check_resume_args(resume, args, settings, hyper)
@@ -118,6 +127,7 @@ def run(args: argparse.Namespace) -> int:
             settings.pop(name, None)  # checked equal to the run's above
         steps = settings.pop("steps", None)
         return _print_run(train(resume_settings(resume, steps=steps, **settings)))
+    settings["gym_packages"] = tuple(dict.fromkeys(packages))
     if args.algo is None or getattr(args, "env_id", None) is None:
         raise ZooError("give ALGO and ENV (e.g. `zoo train dqn CartPole-v1`), or --resume RUN_DIR")
     if settings.get("init_from") is not None:

@@ -3,12 +3,55 @@
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Any
 
 import gymnasium as gym
 
 import toy_envs  # noqa: F401  (registers toy/*)
 from zoo.errors import ZooError, first_line
+
+
+_MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+def split_env_id(text: str) -> tuple[str, str | None]:
+    """Gymnasium's ``module:EnvId`` convention: ``("EnvId", "module")``; a plain id gives ``(id, None)``."""
+    if not isinstance(text, str) or ":" not in text:
+        return text, None
+    module, _, env_id = text.partition(":")
+    if not _MODULE.fullmatch(module) or not env_id:
+        raise ZooError(f"{text!r}: write an env of an installed package as module:EnvId, e.g. my_pkg.envs:Maze-v0")
+    return env_id, module
+
+
+def import_gym_packages(packages) -> None:
+    """Import the modules that register the user's envs (``--gym-packages``, the ``module:`` part of an id)."""
+    import importlib
+
+    for name in packages:
+        if not isinstance(name, str) or not _MODULE.fullmatch(name):
+            raise ZooError(f"--gym-packages {name!r} is not a module name (dotted Python identifiers, e.g. my_pkg.envs)")
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as error:
+            raise ZooError(f"--gym-packages {name}: no module named {error.name!r} is installed here. Install the "
+                           "package that provides it (pip install ...) in this environment, or check the name.") from None
+        except Exception as error:  # noqa: BLE001 - a third-party module can fail on import in any way
+            raise ZooError(f"importing {name} (to register its envs) failed: {type(error).__name__}: "
+                           f"{first_line(error)}") from None
+
+
+def require_env(env_id: str, packages) -> None:
+    """A run whose env comes from a package (config.json ``gym_packages``): the env must be registered already.
+
+    zoo never imports a module because a downloaded run or card names it: that would run its code on the word
+    of whoever published the run. The user imports it with ``--gym-packages``."""
+    if packages and env_id not in gym.registry:
+        names = " ".join(packages)
+        raise ZooError(f"this agent's env {env_id} is registered by the package {names}, which zoo does not import "
+                       f"on a run directory's word. If you trust it and it is installed, add --gym-packages {names} "
+                       f"(pip install it first if needed).")
 
 
 def _import_plugins() -> None:
@@ -50,7 +93,8 @@ def make_env(env_id: str, env_kwargs: dict[str, Any] | None = None, render_mode:
     if env_id not in gym.registry:
         close = difflib.get_close_matches(env_id, list(gym.registry), n=3, cutoff=0.6)
         hint = f" Did you mean {', '.join(close)}?" if close else ""
-        raise ZooError(f"unknown environment id {env_id!r}.{hint} Run `zoo list` to see the environments with agents.")
+        raise ZooError(f"unknown environment id {env_id!r}.{hint} Run `zoo list` to see the environments with agents; "
+                       "an env of an installed package needs --gym-packages PKG or the id as PKG:EnvId.")
     limit = kwargs.get("max_episode_steps")
     if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool)
                               or not 1 <= limit <= MAX_EPISODE_STEPS):

@@ -78,7 +78,7 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-_OPTIONAL = ("preprocessing", "command", "stopped_by_time_limit", "stopped_when_solved", "converted_from",
+_OPTIONAL = ("gym_packages", "preprocessing", "command", "stopped_by_time_limit", "stopped_when_solved", "converted_from",
              "initialized_from", "versions", "created")
 """RunConfig's fields that config.json may leave out, in the order it writes them."""
 
@@ -95,6 +95,9 @@ class RunConfig:
     spaces: Spaces
     hyperparameters: dict[str, Any]
     env_kwargs: dict[str, Any] = field(default_factory=dict)
+    gym_packages: list[str] | None = None
+    """modules imported to register the env (``--gym-packages``, or ``module:EnvId``); never imported on this
+    file's word: ``zoo play`` and ``zoo eval`` ask the user for ``--gym-packages``"""
     preprocessing: dict[str, Any] | None = None
     """Atari observation pipeline (zoo.envs.atari.PREPROCESSING)"""
     command: str | None = None
@@ -173,6 +176,10 @@ def _check_types(kwargs: dict[str, Any], where: Path | str) -> None:
         if not isinstance(kwargs[name], kind) or isinstance(kwargs[name], bool):
             raise ZooError(f"{where}: {name} should be {words[kind]}, not {str(kwargs[name])[:80]!r}. Retrain, or "
                            "pull it again.")
+    packages = kwargs.get("gym_packages")
+    if packages is not None and not (isinstance(packages, list) and all(isinstance(x, str) for x in packages)):
+        raise ZooError(f"{where}: gym_packages should be a list of module names, not {str(packages)[:80]!r}. "
+                       "Retrain, or pull it again.")
     for name in ("observation", "action"):
         space = getattr(kwargs["spaces"], name)
         if not isinstance(space, dict) or not _sane_space(space):

@@ -20,7 +20,7 @@ from zoo.agents.contract import Resumable
 from zoo.agents.registry import Algorithm, build_agent, check_fits, get_algorithm, load_run
 from zoo.envs.collector import AsyncCollector, Collector, SingleEnv
 from zoo.envs.episodes import evaluate, play
-from zoo.envs.make import make_env, make_vec_env
+from zoo.envs.make import make_env, make_vec_env, require_env
 from zoo.envs.seeds import check_run_seed, stream_seed
 from zoo.errors import Interrupted, ZooError
 from zoo.learning.device import SMALL_NETWORK_THREADS, check_device, torch_threads
@@ -49,6 +49,7 @@ def resume_settings(run_dir: Path, steps: int | None = None, **overrides: Any) -
         raise ZooError(f"{run_dir} has no checkpoint to resume from (checkpoint.json or config.json missing). "
                        "Only dqn runs write checkpoints; train again instead.")
     config = read_config(run_dir)
+    require_env(config.env_id, config.gym_packages)
     done = read_json(run_dir / "checkpoint.json").get("steps_done")
     if not isinstance(done, int) or done < 0:
         raise ZooError(f"{run_dir / 'checkpoint.json'} is damaged (steps_done {done!r}); train again instead")
@@ -59,7 +60,8 @@ def resume_settings(run_dir: Path, steps: int | None = None, **overrides: Any) -
         raise ZooError(f"{run_dir} has already trained all its {done:,} steps. Pass --steps with a larger total "
                        f"(e.g. --steps {max(done, 1) * 2:,}) to continue it.")
     return TrainSettings(algo=config.algo, env_id=config.env_id, seed=config.seed, steps=total, out=run_dir,
-                         hyperparameters=config.hyperparameters, env_kwargs=config.env_kwargs, resume=True, **overrides)
+                         hyperparameters=config.hyperparameters, env_kwargs=config.env_kwargs, resume=True,
+                         gym_packages=tuple(config.gym_packages or ()), **overrides)
 
 
 @dataclass(frozen=True)
@@ -258,7 +260,7 @@ def _train(s: TrainSettings, plan: RunPlan, on_evaluation: Callable[[int, float]
     commands = [c for c in (earlier and earlier.command, s.command) if c]  # every session's command, in order
     run_config = RunConfig(algo=s.algo, env_id=s.env_id, seed=s.seed, steps=plan.steps, spaces=plan.spaces,
                            hyperparameters=dataclasses.asdict(config), env_kwargs=s.env_kwargs,
-                           preprocessing=_preprocessing(s.env_id, s.env_kwargs), command="\n".join(commands) or None,
+                           gym_packages=list(s.gym_packages) or None, preprocessing=_preprocessing(s.env_id, s.env_kwargs), command="\n".join(commands) or None,
                            initialized_from=earlier.initialized_from if earlier else plan.initialized_from)
     write_config(work, run_config)  # from now on the directory describes its run, and a checkpoint resumes it
     state.sessions += 1

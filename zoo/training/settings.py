@@ -34,6 +34,8 @@ class TrainSettings:
     env_kwargs: dict[str, Any] = field(default_factory=dict, metadata={
         "cli": True, "metavar": "KEY=VALUE", "flag": "--env-kwarg",
         "help": "argument for gym.make, repeatable; VALUE is JSON (e.g. --env-kwarg p=0.5)"})
+    gym_packages: tuple[str, ...] = flag((), "modules imported to register the env (--gym-packages, or ENV as "
+                                             "module:EnvId), recorded in config.json", cli=False)
     eval_every: int | None = flag(None, "environment steps between greedy evaluations during training (default: a "
                                         "tenth of the run; 0: none)")
     eval_episodes: int | None = flag(None, "episodes of the final held-out greedy evaluation (default: 1000 "
