@@ -157,7 +157,13 @@ def test_bench_reports_iqm_and_mean_with_intervals_over_distinct_seeds(tmp_path,
         low, high = summary[f"{key}_ci95"]
         assert low <= summary[key] <= high and scores.min() <= low and high <= scores.max()
     assert (tmp_path / "runs" / "bench-q-learning-toy-Slippery-v0" / "scores.png").read_bytes()[:4] == b"\x89PNG"
-    assert "IQM" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "IQM" in out
+    import imageio.v3 as iio  # the seeds' periodic evaluations on one axes, as `zoo plot` draws them
+
+    assert "curves.png" in out
+    image = iio.imread(tmp_path / "runs" / "bench-q-learning-toy-Slippery-v0" / "curves.png")
+    assert (np.abs(image[..., :3].astype(int) - [31, 119, 180]).sum(-1) < 30).sum() > 100
 
 
 def test_iqm_and_bootstrap_by_hand():

@@ -545,5 +545,13 @@ def _print_study(settings: StudySettings) -> int:
           f"{summary['iqm_ci95'][1]:.4g}), mean {summary['mean']:.4g} (95% CI {summary['mean_ci95'][0]:.4g} to "
           f"{summary['mean_ci95'][1]:.4g})")
     print("per seed: " + ", ".join(f"{s}: {by_seed[s]:.4g}" for s in sorted(by_seed)))
-    print(f"written: {folder / 'summary.json'}, {folder / 'scores.png'}")
+    from zoo.rundir.compare import plot_runs
+
+    runs = [trial_dir(settings, t.number) for t in done if (trial_dir(settings, t.number) / "evaluations.csv").is_file()]
+    curves = ""
+    if runs:
+        plot_runs(runs, folder / "curves.png", f"{settings.spec.algo} on {settings.spec.env_id}: periodic evaluations "
+                                               f"of {len(runs)} seeds")
+        curves = f", {folder / 'curves.png'}"
+    print(f"written: {folder / 'summary.json'}, {folder / 'scores.png'}{curves}")
     return 0
