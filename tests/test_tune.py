@@ -195,3 +195,35 @@ def test_best_json_repeats_its_trial_with_the_stop_it_trained_with(tmp_path, cap
     capsys.readouterr()
     assert main(["train", "dqn", "toy/Trap-v0", "--hyperparams", "bad.json", "--out", "bad"]) == 2
     assert "stop_at should be a number" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("sampler, pruner", [("random", "none"), ("cmaes", "halving")])
+def test_tune_scores_a_trial_on_several_seeds_with_optunas_samplers_and_pruners(tmp_path, monkeypatch, capsys, sampler,
+                                                                               pruner):
+    monkeypatch.chdir(tmp_path)
+    assert main(["tune", "q-learning", "toy/Slippery-v0", "--trials", "3", "--seeds", "2", "--sampler", sampler,
+                 "--pruner", pruner, *TINY]) == 0
+    study = optuna.load_study(study_name="tune-q-learning-toy-Slippery-v0",
+                              storage=f"sqlite:///{tmp_path / 'runs' / 'optuna.db'}")
+    sampler_class = {"random": "RandomSampler", "cmaes": "CmaEsSampler"}[sampler]
+    assert study.user_attrs["spec"]["sampler"] == sampler and study.user_attrs["spec"]["seeds"] == 2
+    seeds = []
+    for t in study.trials:
+        if t.state.name != "COMPLETE":
+            continue
+        folder = Path(t.user_attrs["run_dir"])
+        runs = sorted(folder.glob("seed-*"))
+        assert len(runs) == 2
+        scores = [json.loads((r / "results.json").read_text())["mean_reward"] for r in runs]
+        assert t.user_attrs["seed_scores"] == pytest.approx(scores)
+        assert t.value == pytest.approx(np.mean(scores))  # the IQM of two is their mean
+        seeds += [json.loads((r / "config.json").read_text())["seed"] for r in runs]
+    assert len(seeds) >= 2 and len(set(seeds)) == len(seeds)  # no seed shared between trials
+    from zoo.cli.tune import make_pruner, make_sampler
+
+    assert type(make_sampler(sampler, 0)).__name__ == sampler_class
+    assert type(make_pruner(pruner)).__name__ == {"none": "NopPruner", "halving": "SuccessiveHalvingPruner"}[pruner]
+    # joining the study with another sampler is refused: it names what differs
+    assert main(["tune", "q-learning", "toy/Slippery-v0", "--trials", "3", "--seeds", "2", "--sampler", "tpe",
+                 "--pruner", pruner, *TINY]) == 2
+    assert "it differs in sampler" in capsys.readouterr().err

@@ -7,7 +7,8 @@ directory under ``runs/<study>/``.
 
 - tune: TPE samples from the algorithm's search space (ranges after RL Zoo's ``hyperparams_opt.py``);
   the trainer's periodic greedy evaluations are reported to Optuna, whose median pruner stops trials
-  that lag. The best trial's hyperparameters are written in the preset format (``best.json``), which
+  that lag (``--sampler cmaes|random``, ``--pruner halving|none``: Optuna's own). ``--seeds N`` trains each
+  trial on N seeds and scores it by the IQM of their held-out means, so RL's noise does not pick the winner. The best trial's hyperparameters are written in the preset format (``best.json``), which
   ``zoo train ALGO ENV --hyperparams best.json`` takes.
 - bench: N seeds of one configuration as N trials (so several workers, on one or many machines, share
   them); the report gives what one seed cannot: the interquartile mean and the mean with 95% stratified
@@ -159,20 +160,53 @@ class StudySpec:
     env_kwargs: dict[str, Any] = field(default_factory=dict)
     stop_at: float | None = None
     """the preset's stop (a periodic evaluation reaching it ends a trial early), kept with --steps"""
+    seeds: int = 1
+    """tune: seeds each trial trains; its value is the IQM of their held-out means"""
+    sampler: str = "tpe"
+    pruner: str = "median"
 
     def attrs(self) -> dict[str, Any]:
         return {"kind": self.kind, "algo": self.algo, "env_id": self.env_id, "steps": self.steps,
-                "hyperparameters": self.hyperparameters, "env_kwargs": self.env_kwargs, "stop_at": self.stop_at}
+                "hyperparameters": self.hyperparameters, "env_kwargs": self.env_kwargs, "stop_at": self.stop_at,
+                "seeds": self.seeds, "sampler": self.sampler, "pruner": self.pruner}
+
+
+SPEC_DEFAULTS = {"seeds": 1, "sampler": "tpe", "pruner": "median"}
+"""what a study made before these settings existed ran with"""
+SAMPLERS = ("tpe", "cmaes", "random")
+PRUNERS = ("median", "halving", "none")
+
+
+def make_sampler(name: str, seed: int):
+    """Optuna's own: TPE (5 random startup trials), CMA-ES (categorical parameters fall back to random
+    sampling, as Optuna does), or random search."""
+    import optuna
+
+    if name == "cmaes":
+        return optuna.samplers.CmaEsSampler(seed=seed, n_startup_trials=5, warn_independent_sampling=False)
+    if name == "random":
+        return optuna.samplers.RandomSampler(seed=seed)
+    return optuna.samplers.TPESampler(seed=seed, n_startup_trials=5)
+
+
+def make_pruner(name: str):
+    """Optuna's median rule (after 3 trials), successive halving, or none."""
+    import optuna
+
+    if name == "halving":
+        return optuna.pruners.SuccessiveHalvingPruner()
+    if name == "none":
+        return optuna.pruners.NopPruner()
+    return optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=0)
 
 
 def open_study(storage, name: str, spec: StudySpec, seed: int):
     """Create or join the study ``name``; a study of that name made for something else is refused."""
     import optuna
 
-    sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=5)
-    pruner = optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=0)
-    study = optuna.create_study(study_name=name, storage=storage, direction="maximize", sampler=sampler,
-                                pruner=pruner, load_if_exists=True)
+    study = optuna.create_study(study_name=name, storage=storage, direction="maximize",
+                                sampler=make_sampler(spec.sampler, seed), pruner=make_pruner(spec.pruner),
+                                load_if_exists=True)
     found = study.user_attrs.get("spec")
     if found is None:
         study.set_user_attr("spec", spec.attrs())
@@ -180,7 +214,8 @@ def open_study(storage, name: str, spec: StudySpec, seed: int):
             start = starting_point(spec.algo, spec.hyperparameters)
             if start:  # the search starts from what is known to work, and TPE looks around it
                 study.enqueue_trial(start, user_attrs={"start": "the preset and your flags"})
-    elif found != spec.attrs():
+    elif {**SPEC_DEFAULTS, **found} != spec.attrs():
+        found = {**SPEC_DEFAULTS, **found}
         differ = [k for k in spec.attrs() if found.get(k) != spec.attrs()[k]]
         raise ZooError(f"study {name!r} exists for {found.get('kind')} {found.get('algo')} on {found.get('env_id')} "
                        f"(it differs in {', '.join(differ)}). Give another --study name, or the same arguments "
@@ -255,29 +290,41 @@ def objective(settings: StudySettings) -> Callable:
     spec = settings.spec
 
     def run(trial) -> float:
+        import numpy as np
+
+        from zoo.rundir.stats import iqm
+
         if spec.kind == "tune":
             hyper = {**spec.hyperparameters, **SEARCH_SPACES[spec.algo](trial)}
-            seed = TUNE_SEED_BASE + trial.number
+            # distinct from every other trial's and from a bench's (0, 1, ...); one seed: 100000 + trial number
+            seeds = [TUNE_SEED_BASE + trial.number * spec.seeds + k for k in range(spec.seeds)]
         else:
-            hyper, seed = dict(spec.hyperparameters), trial.suggest_int("seed", 0, 10**6)
-        out = trial_dir(settings, trial.number)
-        trial.set_user_attr("run_dir", str(out.resolve()))
+            hyper, seeds = dict(spec.hyperparameters), [trial.suggest_int("seed", 0, 10**6)]
+        folder = trial_dir(settings, trial.number)
+        outs = [folder] if len(seeds) == 1 else [folder / f"seed-{s}" for s in seeds]
+        trial.set_user_attr("run_dir", str(folder.resolve()))
         trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
+        scores = []
+        for k, (seed, out) in enumerate(zip(seeds, outs)):
+            def report(step: int, mean: float, k: int = k) -> None:
+                if spec.kind == "tune":
+                    # seed k's evaluations come after seed k-1's: every trial reports at the same steps, so the
+                    # pruners compare like with like
+                    trial.report(mean, k * spec.steps + step)
+                    if trial.should_prune():
+                        raise optuna.TrialPruned(f"greedy mean {mean:.3g} at step {step:,} of seed {seed} lags")
 
-        def report(step: int, mean: float) -> None:
-            if spec.kind == "tune":
-                trial.report(mean, step)
-                if trial.should_prune():
-                    raise optuna.TrialPruned(f"greedy mean {mean:.3g} at step {step:,} lags the median")
-
-        try:
-            train(TrainSettings(spec.algo, spec.env_id, seed=seed, steps=spec.steps, out=out, hyperparameters=hyper,
-                                env_kwargs=spec.env_kwargs, eval_every=settings.eval_every, stop_at=spec.stop_at,
-                                eval_episodes=settings.eval_episodes, video=False, tensorboard=False, force=True,
-                                progress=False), on_evaluation=report)
-        except Interrupted:
-            raise KeyboardInterrupt from None  # Optuna marks the trial FAIL and stops this worker
-        return read_results(out).mean_reward
+            try:
+                train(TrainSettings(spec.algo, spec.env_id, seed=seed, steps=spec.steps, out=out,
+                                    hyperparameters=hyper, env_kwargs=spec.env_kwargs, eval_every=settings.eval_every,
+                                    stop_at=spec.stop_at, eval_episodes=settings.eval_episodes, video=False,
+                                    tensorboard=False, force=True, progress=False), on_evaluation=report)
+            except Interrupted:
+                raise KeyboardInterrupt from None  # Optuna marks the trial FAIL and stops this worker
+            scores.append(read_results(out).mean_reward)
+        if len(scores) > 1:
+            trial.set_user_attr("seed_scores", scores)
+        return float(iqm(np.asarray(scores))) if len(scores) > 1 else scores[0]
 
     return run
 
@@ -426,12 +473,14 @@ def add_parsers(sub) -> None:
                   "with the same --study works on the same study.")
     tune = sub.add_parser(
         "tune", help="search hyperparameters with Optuna (TPE, pruning on the periodic evaluations)",
-        description="Search ALGO's hyperparameters on ENV: TPE sampling from ranges after RL Zoo's, each trial a "
-                    "normal run directory under runs/STUDY/, pruned by Optuna's median rule on the trainer's periodic "
-                    "greedy evaluations. At the end it prints the best trial and writes runs/STUDY/best.json, which "
+        description="Search ALGO's hyperparameters on ENV: TPE sampling (or --sampler cmaes|random) from ranges "
+                    "after RL Zoo's, each trial a normal run directory under runs/STUDY/ (one per seed with --seeds "
+                    "N, the trial scored by the IQM of their held-out means), pruned by Optuna's median rule (or "
+                    "--pruner halving|none) on the trainer's periodic greedy evaluations. At the end it prints the best trial and writes runs/STUDY/best.json, which "
                     "`zoo train ALGO ENV --hyperparams runs/STUDY/best.json` takes. Watch a study with "
                     "`optuna-dashboard sqlite:///runs/optuna.db`.",
         epilog="Examples:\n  zoo tune dqn CartPole-v1 --trials 20 --jobs 2\n"
+               "  zoo tune dqn CartPole-v1 --trials 20 --seeds 3 --sampler cmaes --pruner halving\n"
                "  zoo tune dqn CartPole-v1 --trials 100 --storage postgresql://me:pw@db:5432/zoo   # on each machine",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     bench = sub.add_parser(
@@ -458,6 +507,15 @@ def add_parsers(sub) -> None:
         cmd.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     tune.add_argument("--trials", type=int, default=20, help="trials in the study, all workers together (default: 20)")
     tune.add_argument("--seed", type=int, default=0, help="seed of the sampler (default: 0)")
+    tune.add_argument("--seeds", type=int, default=1,
+                      help="seeds each trial trains; its value is the interquartile mean of their held-out scores, "
+                           "so one lucky seed does not pick the winner (default: 1)")
+    tune.add_argument("--sampler", choices=SAMPLERS, default="tpe",
+                      help="Optuna's sampler: tpe (default), cmaes (CMA-ES; categorical choices sampled at random) "
+                           "or random")
+    tune.add_argument("--pruner", choices=PRUNERS, default="median",
+                      help="Optuna's pruner on the periodic evaluations: median (default), halving (successive "
+                           "halving) or none")
     bench.add_argument("--seeds", type=int, default=10, help="seeds to train (default: 10)")
 
     for cmd in (tune, bench):
@@ -477,6 +535,9 @@ def run(args: argparse.Namespace) -> int:
     if kind == "tune" and args.algo not in SEARCH_SPACES:
         raise ZooError(f"zoo tune has no search space for {args.algo}; it tunes {', '.join(SEARCH_SPACES)}")
     count = args.trials if kind == "tune" else args.seeds
+    trial_seeds = args.seeds if kind == "tune" else 1
+    if not 1 <= trial_seeds <= 100:
+        raise ZooError(f"--seeds must be between 1 and 100 seeds per trial (got {trial_seeds})")
     if not 1 <= count <= 100_000:
         raise ZooError(f"--{'trials' if kind == 'tune' else 'seeds'} must be between 1 and 100,000 (got {count})")
     if not 1 <= args.jobs <= 64:
@@ -498,7 +559,8 @@ def run(args: argparse.Namespace) -> int:
     if not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
         raise ZooError(f"--study {name!r}: use letters, digits, '-', '_' and '.' (it names a folder under runs/)")
     settings = StudySettings(
-        spec=StudySpec(kind, args.algo, args.env_id, steps, hyper, stop_at=chosen.get("stop_at")), study=name,
+        spec=StudySpec(kind, args.algo, args.env_id, steps, hyper, stop_at=chosen.get("stop_at"), seeds=trial_seeds,
+                       sampler=getattr(args, "sampler", "tpe"), pruner=getattr(args, "pruner", "median")), study=name,
         storage=args.storage or default_storage(), trials=count, minutes=args.minutes, jobs=args.jobs,
         seed=getattr(args, "seed", 0), eval_every=args.eval_every, eval_episodes=args.eval_episodes)
     open_study(open_storage(settings.storage), name, settings.spec, settings.seed)  # checks it fits
