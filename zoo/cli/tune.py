@@ -294,6 +294,10 @@ def objective(settings: StudySettings) -> Callable:
 
         from zoo.rundir.stats import iqm
 
+        if spec.kind == "tune" and in_budget(trial.study, before=trial.number) >= settings.trials:
+            # Optuna numbers trials in the order they were made: the earlier one keeps the place
+            trial.set_user_attr("surplus", True)
+            raise SurplusTrial(f"trial {trial.number} started with the study's {settings.trials} trials already taken")
         if spec.kind == "tune":
             hyper = {**spec.hyperparameters, **SEARCH_SPACES[spec.algo](trial)}
             # distinct from every other trial's and from a bench's (0, 1, ...); one seed: 100000 + trial number
@@ -353,17 +357,55 @@ def work(settings: StudySettings) -> None:
         _check_failures(study, settings)
         if kind == "bench" and not _enqueue_seeds(study, settings.trials):
             time.sleep(1.0)  # every seed is queued or running elsewhere: wait for them (or for a retry)
+            _fail_stale(study)  # a dead worker's seed goes back in the queue
+            continue
+        if kind == "tune" and in_budget(study) >= settings.trials and not _waiting(study):
+            # the budget is taken by finished and running trials (other workers'): wait for them to end, or
+            # for a dead worker's trial to be failed and queued again, rather than start a trial too many
+            time.sleep(1.0)
+            _fail_stale(study)
             continue
         # One trial at a time, re-reading the count: other workers add theirs to the same study. A trial
         # whose sampled configuration is refused (a ZooError) fails alone; Ctrl-C stops the worker.
         study.optimize(run, n_trials=1, catch=(ZooError,))
 
 
+BUDGET_STATES = ("COMPLETE", "PRUNED", "RUNNING")
+"""a tune's trials that count against --trials: finished, or running and so on their way to finishing"""
+
+
+def in_budget(study, before: int | None = None) -> int:
+    """Trials counted against the budget (numbered below ``before`` if given); surplus ones never count."""
+    return sum(1 for t in study.get_trials(deepcopy=False) if t.state.name in BUDGET_STATES
+               and not t.user_attrs.get("surplus") and (before is None or t.number < before))
+
+
+def _fail_stale(study) -> None:
+    """Fail (and so queue again) the trials of workers whose heartbeat stopped, as optimize does before a trial."""
+    import warnings
+
+    import optuna
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        optuna.storages.fail_stale_trials(study)
+
+
+def _waiting(study) -> bool:
+    from optuna.trial import TrialState
+
+    return bool(study.get_trials(deepcopy=False, states=(TrialState.WAITING,)))
+
+
+class SurplusTrial(ZooError):
+    """Two workers started a trial at once for the budget's last place: the later-numbered one stops."""
+
+
 def _check_failures(study, settings: StudySettings) -> None:
     """Stop a study whose trials keep failing instead of retrying forever."""
     from optuna.trial import TrialState
 
-    failed = study.get_trials(deepcopy=False, states=(TrialState.FAIL,))
+    failed = [t for t in study.get_trials(deepcopy=False, states=(TrialState.FAIL,)) if not t.user_attrs.get("surplus")]
     if len(failed) >= settings.trials + 3:
         last = failed[-1].user_attrs.get("run_dir", "?")
         raise ZooError(f"{len(failed)} trials of study {settings.study!r} failed (the last in {last}); fix the "
