@@ -61,7 +61,8 @@ def push(run_dir: str | Path, repo_id: str, private: bool = False, revision: str
     operations = [CommitOperationAdd(path_in_repo=p.relative_to(run_dir).as_posix(), path_or_fileobj=str(p))
                   for p in files_to_push(run_dir) if p.relative_to(run_dir).as_posix() != "README.md"]
     card_path = run_dir / "README.md"
-    card = card_path.read_text(encoding="utf-8") if card_path.is_file() else model_card(config, results)
+    card = (card_path.read_text(encoding="utf-8") if card_path.is_file() else
+            model_card(config, results, leaderboard=(run_dir / "agent.pt").is_file()))
     # The card is written before the repo id is known; the uploaded copy names it (the folder is not touched).
     operations.append(CommitOperationAdd(path_in_repo="README.md",
                                          path_or_fileobj=card.replace("REPO_ID", repo_id).encode("utf-8")))

@@ -16,7 +16,7 @@ import argparse
 import sys
 from typing import Sequence
 
-from zoo.cli import catalog, evaluate, play, plot, share, train, tune
+from zoo.cli import catalog, evaluate, export, play, plot, share, train, tune
 from zoo.cli.flags import ZooParser
 from zoo.errors import Interrupted, ZooError
 
@@ -32,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
                "  zoo eval runs/q-learning-FrozenLake-v1-1 --episodes 1000",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in (train, evaluate, catalog, play, plot, share, tune):
+    for command in (train, evaluate, catalog, play, plot, export, share, tune):
         command.add_parsers(sub)
     return parser
 

@@ -34,8 +34,18 @@ def is_deep(config: RunConfig) -> bool:
     return "hidden" in config.hyperparameters
 
 
-def model_card(config: RunConfig, results: Results) -> str:
-    """The card's text; ``REPO_ID`` stands for the repo name until ``zoo push`` fills it in."""
+LEADERBOARD_FILE = "agent.pt"
+"""the TorchScript policy `zoo export --format open-rl-leaderboard` writes (zoo.learning.export)"""
+
+
+def leaderboard_id(env_id: str) -> str:
+    """The id the Open RL Leaderboard evaluates: Atari as ``NoFrameskip-v4`` in its standard preprocessing."""
+    return field_id(env_id, {"repeat_action_probability": 0.0}) if env_id.startswith("ALE/") else env_id
+
+
+def model_card(config: RunConfig, results: Results, leaderboard: bool = False) -> str:
+    """The card's text; ``REPO_ID`` stands for the repo name until ``zoo push`` fills it in. ``leaderboard``:
+    the run holds ``agent.pt`` for the Open RL Leaderboard, which the card tags and names."""
     from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
     algo, env_id = config.algo, config.env_id
@@ -52,7 +62,9 @@ def model_card(config: RunConfig, results: Results) -> str:
     deep = ["deep-reinforcement-learning"] if is_deep(config) else []
     data = ModelCardData(
         library_name=LIBRARY_NAME,
-        tags=["reinforcement-learning", *deep, *dict.fromkeys([trained_on, *(p for p, _ in played)]), algo, LIBRARY_NAME],
+        tags=["reinforcement-learning", *deep,
+              *dict.fromkeys([trained_on, *(p for p, _ in played), *([leaderboard_id(env_id)] if leaderboard else [])]),
+              algo, LIBRARY_NAME],
         model_name=f"{algo}-{trained_on.replace('/', '-')}",
         eval_results=eval_results,
     )
@@ -65,6 +77,12 @@ def model_card(config: RunConfig, results: Results) -> str:
                     + (f"Trained with sticky actions (`repeat_action_probability={sticky:g}`, ALE v5's default)."
                        if sticky else "Trained without sticky actions (`repeat_action_probability=0`: the "
                        "deterministic game, as `NoFrameskip-v4`)."))
+    if leaderboard:
+        env_note += (f"\n\n`{LEADERBOARD_FILE}` is the greedy policy as TorchScript for the "
+                     f"[Open RL Leaderboard](https://huggingface.co/spaces/open-rl-leaderboard/leaderboard), which plays "
+                     f"it on `{leaderboard_id(env_id)}` in its own preprocessing (`zoo export --format "
+                     "open-rl-leaderboard`). It is the only file here that is not safetensors: loading it runs code "
+                     "it carries, so load it only if you trust this repo; value-zoo itself never reads it.")
     if config.converted_from:
         src = config.converted_from
         env_note += f"\n\nConverted from a {src['format']} checkpoint ({src['source']}, file `{src['file']}`)."
@@ -223,4 +241,5 @@ def standalone_snippet(config: RunConfig) -> str | None:
 
 def write_model_card(run_dir: Path) -> None:
     """(Re)generate ``README.md`` from ``config.json`` and ``results.json``."""
-    write_text(run_dir / "README.md", model_card(read_config(run_dir), read_results(run_dir)))
+    write_text(run_dir / "README.md", model_card(read_config(run_dir), read_results(run_dir),
+                                                 leaderboard=(run_dir / LEADERBOARD_FILE).is_file()))
