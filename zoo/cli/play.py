@@ -24,6 +24,9 @@ def add_parsers(sub) -> None:
     play.add_argument("--episodes", type=int, default=3, help="number of episodes (default: 3)")
     play.add_argument("--seed", type=int, default=None,
                       help="seed of the env (default: a fresh one, printed so the games can be replayed)")
+    play.add_argument("--render", action="store_true",
+                      help="watch in a window (the env's human render mode: ALE's own window for Atari, pygame "
+                           "for the others), at the game's speed; needs a display (over SSH: xvfb-run or -X)")
     play.add_argument("--video", type=Path, default=None, metavar="OUT.mp4", help="film the first episode in colour")
     play.add_argument("--revision", default=None, help="branch, tag or commit of a Hub repo (default: main)")
     play.add_argument("--gym-packages", nargs="+", default=[], metavar="PKG", help=GYM_PACKAGES_HELP)
@@ -49,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     seed = args.seed if args.seed is not None else fresh_seed("play")
     print(f"{config.algo} on {config.env_id} from {args.source}, env seed {seed} (repeat with --seed {seed})")
     film = functools.partial(mp4_writer, args.video) if args.video else None
-    returns = play(agent, config.env_id, config.env_kwargs, args.episodes, seed, film=film,
+    returns = play(agent, config.env_id, config.env_kwargs, args.episodes, seed, film=film, window=args.render,
                    on_episode=lambda i, ret: print(f"  episode {i + 1}: return {ret:g}", flush=True)).returns
     print(f"mean reward {returns.mean():.3f} ± {returns.std():.3f} over {args.episodes} greedy episodes")
     if args.video:

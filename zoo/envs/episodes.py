@@ -16,6 +16,8 @@ from typing import Any, Callable, ContextManager
 
 import numpy as np
 
+from zoo.errors import ZooError
+
 from zoo.envs.make import EPISODE_CAP, make_env, make_vec_env
 
 Film = Callable[[float], ContextManager[Callable[[np.ndarray], None]]]
@@ -142,15 +144,32 @@ def noop_starts(agent, env_id: str, progress: bool | None = False, episode_cap: 
 
 
 def play(agent, env_id: str, env_kwargs: dict[str, Any] | None, episodes: int, seed: int,
-         on_episode: Callable[[int, float], None] | None = None, film: Film | None = None) -> Episodes:
+         on_episode: Callable[[int, float], None] | None = None, film: Film | None = None,
+         window: bool = False) -> Episodes:
     """Episodes one after the other in one env (as a user watches them). ``film(fps)`` records the first:
     a context manager that yields where each rendered frame goes (``zoo.rundir.video.mp4_writer`` bound to
-    a path), so this room never writes files itself."""
+    a path), so this room never writes files itself. ``window``: the env's own window (Gymnasium's
+    ``render_mode="human"``: pygame for the classic and toy envs, ALE's SDL window for Atari), at its fps."""
     import gymnasium as gym
 
-    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # pygame renders off screen
+    if window:
+        if film is not None:
+            raise ZooError("a window and a video at once: give --render or --video, not both")
+        if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+            raise ZooError("--render opens a window, but there is no display here (DISPLAY is not set). Film the "
+                           "game instead with --video play.mp4, or run under a virtual display: xvfb-run zoo play ...")
+        probe = make_env(env_id, env_kwargs)
+        modes = probe.metadata.get("render_modes", [])
+        probe.close()
+        if "human" not in modes:
+            raise ZooError(f"{env_id} has no window of its own (render modes {', '.join(modes) or 'none'}): film it "
+                           "with --video play.mp4 instead")
+        if os.environ.get("SDL_VIDEODRIVER") == "dummy":
+            os.environ.pop("SDL_VIDEODRIVER")  # set by an earlier play in this process, or by the user's tests
+    else:
+        os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # pygame renders off screen
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
-    render_mode = "rgb_array" if film is not None else None
+    render_mode = "human" if window else "rgb_array" if film is not None else None
     envs = gym.vector.SyncVectorEnv([lambda: make_env(env_id, env_kwargs, render_mode, EPISODE_CAP)],
                                     autoreset_mode=gym.vector.AutoresetMode.NEXT_STEP)
     try:
