@@ -42,7 +42,8 @@ def test_config_json_alone_trains_the_run_again_and_results_json_is_the_held_out
     from zoo.training.scoring import score_run
 
     agent, run_config = load_run(run)
-    assert results == {**score_run(agent, run_config, 50).to_json(), "date": results["date"]}
+    assert results == {**score_run(agent, run_config, 50).to_json(), "date": results["date"],
+                       "eval_datetime": results["date"]}
     assert stream_of(results["eval_seed"]) == "final" and stream_of(config["seed"]) == "train"
     assert results["mean_reward"] == 1.0 and results["ci95"] == [1.0, 1.0]  # Trap's optimum, every episode
     with safe_open(run / "model.safetensors", "np") as f:  # what a foreign reader needs to recognise the file
