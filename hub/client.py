@@ -9,7 +9,6 @@ from typing import Iterator
 
 from zoo.errors import ZooError, first_line
 
-
 # A Hub that accepts the connection and never answers must not hang a command (issue 23): huggingface_hub
 # leaves several calls without a timeout (model_info, the listing inside snapshot_download), so every request
 # of its shared client gets one here. The bounds are the variables huggingface_hub users already know:
@@ -93,8 +92,12 @@ def unreachable(error: BaseException) -> bool:
 def hub_errors(api, repo_id: str, writing: bool, revision: str | None = None) -> Iterator[None]:
     """Turn what the client raises while reading (``writing=False``) or writing ``repo_id`` into a ZooError
     that names the repo and the fix."""
-    from huggingface_hub.errors import (HfHubHTTPError, LocalEntryNotFoundError, RepositoryNotFoundError,
-                                        RevisionNotFoundError)
+    from huggingface_hub.errors import (
+        HfHubHTTPError,
+        LocalEntryNotFoundError,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
 
     try:
         yield

@@ -110,9 +110,8 @@ def load_run(run_dir: Path, device: str = "cpu", env_id: str | None = None):
     With ``env_id``, check first that the agent fits that env's spaces; a mismatch names both envs.
     """
     from zoo.agents.configs import build_config
-    from zoo.rundir.files import check_run_dir, load_model, read_config
-
     from zoo.envs.make import require_env
+    from zoo.rundir.files import check_run_dir, load_model, read_config
 
     check_run_dir(run_dir)
     config = read_config(run_dir)

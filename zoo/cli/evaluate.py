@@ -38,9 +38,9 @@ def add_parsers(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     import zoo
     from zoo.agents.registry import load_run
+    from zoo.envs.make import import_gym_packages
     from zoo.rundir.card import write_model_card
     from zoo.rundir.files import check_run_dir, write_results
-    from zoo.envs.make import import_gym_packages
     from zoo.training.scoring import PROTOCOLS, STICKY_GAMES, score_run
 
     import_gym_packages(args.gym_packages)

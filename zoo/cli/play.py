@@ -37,8 +37,8 @@ def add_parsers(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     import hub
     from zoo.envs.episodes import play
-    from zoo.envs.seeds import fresh_seed
     from zoo.envs.make import import_gym_packages
+    from zoo.envs.seeds import fresh_seed
     from zoo.rundir.video import mp4_writer
 
     import_gym_packages(args.gym_packages)

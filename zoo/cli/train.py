@@ -37,8 +37,9 @@ def add_parsers(sub) -> None:
     for algorithm in ALGORITHMS.values():
         p = algos.add_parser(algorithm.name, help=algorithm.summary, description=DESCRIPTION, add_help=False,
                              epilog="Example: zoo train " + algorithm.name + " " + _example_env(algorithm.name))
-        p.add_argument("env_id", metavar="ENV", nargs="?", help="Gymnasium env id, e.g. toy/Trap-v0 or CartPole-v1; an env of an installed "
-                       "package as module:EnvId (e.g. my_pkg.envs:Maze-v0) or with --gym-packages")
+        p.add_argument("env_id", metavar="ENV", nargs="?",
+                       help="Gymnasium env id, e.g. toy/Trap-v0 or CartPole-v1; an env of an installed package as "
+                            "module:EnvId (e.g. my_pkg.envs:Maze-v0) or with --gym-packages")
         _add_run_flags(p)
         group = p.add_argument_group(f"{algorithm.name} hyperparameters (default: the algorithm's own; "
                                      "give ENV before --help to see its preset's)")
@@ -103,6 +104,7 @@ class _PresetHelp(argparse.Action):
 
 
 def run(args: argparse.Namespace) -> int:
+    from zoo.envs.make import import_gym_packages, split_env_id
     from zoo.training.session import resume_settings, train
 
     settings = given(args, RUN)
@@ -110,8 +112,6 @@ def run(args: argparse.Namespace) -> int:
         settings["env_kwargs"] = dict(settings["env_kwargs"])
     hyper = given(args, HYPER)
     settings["command"] = shlex.join(["zoo", *args.argv])
-    from zoo.envs.make import import_gym_packages, split_env_id
-
     packages = list(getattr(args, "gym_packages", []))
     if getattr(args, "env_id", None) is not None:
         args.env_id, module = split_env_id(args.env_id)

@@ -16,9 +16,8 @@ from typing import Any, Callable, ContextManager
 
 import numpy as np
 
-from zoo.errors import ZooError
-
 from zoo.envs.make import EPISODE_CAP, make_env, make_vec_env
+from zoo.errors import ZooError
 
 Film = Callable[[float], ContextManager[Callable[[np.ndarray], None]]]
 """``film(fps)``: a context manager yielding the function each frame of a filmed episode is handed to."""

@@ -11,7 +11,6 @@ import gymnasium as gym
 import toy_envs  # noqa: F401  (registers toy/*)
 from zoo.errors import ZooError, first_line
 
-
 _MODULE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 
 

@@ -10,7 +10,6 @@ model.safetensors), and the card says it is there.
 
 from __future__ import annotations
 
-
 import torch
 from torch import nn
 
