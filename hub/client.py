@@ -92,12 +92,8 @@ def unreachable(error: BaseException) -> bool:
 def hub_errors(api, repo_id: str, writing: bool, revision: str | None = None) -> Iterator[None]:
     """Turn what the client raises while reading (``writing=False``) or writing ``repo_id`` into a ZooError
     that names the repo and the fix."""
-    from huggingface_hub.errors import (
-        HfHubHTTPError,
-        LocalEntryNotFoundError,
-        RepositoryNotFoundError,
-        RevisionNotFoundError,
-    )
+    from huggingface_hub.errors import (HfHubHTTPError, LocalEntryNotFoundError, RepositoryNotFoundError,
+                                        RevisionNotFoundError)
 
     try:
         yield

@@ -5,14 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path, PurePosixPath
 
-from hub.client import (
-    check_repo_id,
-    hub_api,
-    hub_errors,
-    is_offline,
-    timeouts,
-    unreachable,
-)
+from hub.client import check_repo_id, hub_api, hub_errors, is_offline, timeouts, unreachable
 from zoo.errors import ZooError, first_line
 
 
