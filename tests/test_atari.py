@@ -196,8 +196,13 @@ def test_an_atari_score_has_both_protocols_side_by_side(tmp_path):
 
 
 def test_old_atari_runs_keep_playing_without_sticky_actions():
-    from zoo.pretrained import shipped_path
-    from zoo.rundir.files import read_config
+    import json
+    from pathlib import Path
 
-    config = read_config(shipped_path("pong"))  # written before sticky actions were the default
+    from zoo.rundir.files import RunConfig
+
+    # the config.json the earlier shipped Pong agent had, written before sticky actions were the default
+    data = json.loads((Path(__file__).parent / "data" / "pong-config-format1.json").read_text())
+    assert data["format_version"] == 1 and "repeat_action_probability" not in data.get("env_kwargs", {})
+    config = RunConfig.from_json(data)
     assert config.env_kwargs["repeat_action_probability"] == 0.0
