@@ -168,13 +168,16 @@ def test_the_target_follows_every_target_update_interval_env_steps_as_sb3_counts
 
 def test_a_version_1_run_directory_counts_its_target_interval_in_env_steps(tmp_path):
     # version 1 counted gradient steps: 32 of them, made 32 at a time every 32 vector steps of 8 envs, are 256
-    # env steps; the shipped Pong agent (version 1: 1,000 updates, one per vector step of 2 envs) reads 2,000
-    from zoo.pretrained import shipped_path
+    # env steps; the first shipped Pong agent (version 1: 1,000 updates, one per vector step of 2 envs) reads 2,000
+    from pathlib import Path
+
     from zoo.rundir.files import FORMAT_VERSION, read_config
 
-    old = json.loads((shipped_path("pong") / "config.json").read_text())
+    old = json.loads((Path(__file__).parent / "data" / "pong-config-format1.json").read_text())
     assert old["format_version"] == 1 and old["hyperparameters"]["target_update_interval"] == 1000
-    assert read_config(shipped_path("pong")).hyperparameters["target_update_interval"] == 2000
+    (tmp_path / "pong").mkdir()
+    (tmp_path / "pong" / "config.json").write_text(json.dumps(old))
+    assert read_config(tmp_path / "pong").hyperparameters["target_update_interval"] == 2000
     (tmp_path / "config.json").write_text(json.dumps({**old, "hyperparameters": {
         **old["hyperparameters"], "target_update_interval": 32, "train_freq": 32, "num_envs": 8,
         "gradient_steps": 32}}))
