@@ -8,8 +8,10 @@ directory under ``runs/<study>/``.
 - tune: TPE samples from the algorithm's search space (ranges after RL Zoo's ``hyperparams_opt.py``);
   the trainer's periodic greedy evaluations are reported to Optuna, whose median pruner stops trials
   that lag (``--sampler cmaes|random``, ``--pruner halving|none``: Optuna's own). ``--seeds N`` trains each
-  trial on N seeds and scores it by the IQM of their held-out means, so RL's noise does not pick the winner. The best trial's hyperparameters are written in the preset format (``best.json``), which
-  ``zoo train ALGO ENV --hyperparams best.json`` takes.
+  trial on N seeds and scores it by the IQM of their held-out means, so RL's noise does not pick the winner.
+  However many workers share the study, it ends with exactly ``--trials`` finished trials. The best trial's
+  hyperparameters are written in the preset format (``best.json``), which ``zoo train ALGO ENV
+  --hyperparams best.json`` takes.
 - bench: N seeds of one configuration as N trials (so several workers, on one or many machines, share
   them); the report gives what one seed cannot: the interquartile mean and the mean with 95% stratified
   bootstrap confidence intervals (Agarwal et al. 2021), the per-seed scores and a picture.
