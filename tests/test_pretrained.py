@@ -9,7 +9,6 @@ import sys
 import numpy as np
 
 import zoo
-from zoo.envs.episodes import evaluate
 from zoo.envs.seeds import stream_of, stream_seed
 from zoo.pretrained import shipped_path
 from zoo.rundir.files import read_results

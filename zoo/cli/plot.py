@@ -16,7 +16,8 @@ def add_parsers(sub) -> None:
         epilog="Examples:\n  zoo plot runs/dqn-CartPole-v1-* -o compare.png\n"
                "  zoo plot runs/bench-dqn/trial-* runs/tuned/trial-* -o presets.png",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    plot.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR", help="run directories written by `zoo train`")
+    plot.add_argument("run_dirs", nargs="+", type=Path, metavar="RUN_DIR",
+                      help="run directories written by `zoo train`")
     plot.add_argument("-o", "--output", type=Path, default=Path("compare.png"), metavar="OUT.png",
                       help="the picture to write (default: compare.png)")
     plot.add_argument("--title", default=None, help="the picture's title")
@@ -24,10 +25,9 @@ def add_parsers(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from zoo.rundir.compare import plot_runs, read_curves
+    from zoo.rundir.compare import plot_runs
 
-    out = plot_runs(args.run_dirs, args.output, args.title)
-    for group in read_curves(args.run_dirs):
+    for group in plot_runs(args.run_dirs, args.output, args.title):
         print(f"{group['label']}: {len(group['runs'])} run(s)")
-    print(f"written: {out}")
+    print(f"written: {args.output}")
     return 0

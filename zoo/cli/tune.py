@@ -653,11 +653,11 @@ def _print_study(settings: StudySettings) -> int:
     print("per seed: " + ", ".join(f"{s}: {by_seed[s]:.4g}" for s in sorted(by_seed)))
     from zoo.rundir.compare import plot_runs
 
-    runs = [trial_dir(settings, t.number) for t in done if (trial_dir(settings, t.number) / "evaluations.csv").is_file()]
+    runs = [run for run in (trial_dir(settings, t.number) for t in done) if (run / "evaluations.csv").is_file()]
     curves = ""
     if runs:
-        plot_runs(runs, folder / "curves.png", f"{settings.spec.algo} on {settings.spec.env_id}: periodic evaluations "
-                                               f"of {len(runs)} seeds")
+        title = f"{settings.spec.algo} on {settings.spec.env_id}: periodic evaluations of {len(runs)} seeds"
+        plot_runs(runs, folder / "curves.png", title)
         curves = f", {folder / 'curves.png'}"
     print(f"written: {folder / 'summary.json'}, {folder / 'scores.png'}{curves}")
     return 0

@@ -85,8 +85,9 @@ def band(curves: list[np.ndarray], seed: int = 0) -> tuple[np.ndarray, np.ndarra
     return line, low, high, name
 
 
-def plot_runs(run_dirs: list[Path], out: Path, title: str | None = None) -> Path:
-    """Draw the runs' evaluation curves, grouped by configuration, into ``out`` (PNG, written atomically)."""
+def plot_runs(run_dirs: list[Path], out: Path, title: str | None = None) -> list[dict[str, Any]]:
+    """Draw the runs' evaluation curves, grouped by configuration, into ``out`` (PNG, written atomically);
+    returns the groups drawn (``read_curves``)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -118,4 +119,4 @@ def plot_runs(run_dirs: list[Path], out: Path, title: str | None = None) -> Path
     with atomic_path(out) as tmp:
         fig.savefig(tmp, format="png")
     plt.close(fig)
-    return out
+    return groups
