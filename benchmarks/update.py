@@ -7,7 +7,7 @@
    ``torch.utils.flop_counter.FlopCounterMode``: convolutions and matmuls of forward and backward), the
    achieved GFLOP/s and the fraction of the measured peak of the same precision.
 3. Where an update's time goes: the same steps as ``DQNAgent.update`` timed one by one (input conversion,
-   the online forward, the two no-grad forwards of the target, the backward, clipping + Adam); what the
+   the online forward, the no-grad pass of s' through both nets, the backward, clipping + Adam); what the
    stages do not add up to is Python and dispatch between them.
 
 Prints the CPU model and torch's capability string first. Run on an idle machine:
@@ -28,6 +28,7 @@ from zoo.agents.dqn import DQNAgent
 from zoo.learning.device import cpu_description, native_bf16
 from zoo.learning.frame_replay import FrameReplayBuffer
 from zoo.learning.losses import dqn_loss
+from zoo.learning.networks import twin_forward
 from zoo.learning.optim import clip_grad_norm
 from zoo.learning.replay import ReplayBuffer
 from zoo.learning.targets import double_q_target
@@ -107,9 +108,9 @@ def stages(agent: DQNAgent, batches: list, repeats: int) -> dict[str, float]:
         t1 = tick()
         q_obs = agent._forward(agent.q, obs)
         t2 = tick()
-        with torch.no_grad():
-            y = double_q_target(reward, agent._forward(agent.q, next_obs), agent._forward(agent.target, next_obs),
-                                done, discount)
+        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=agent.bf16):
+            next_online, next_target = twin_forward(agent.q, agent.target, next_obs)
+            y = double_q_target(reward, next_online.float(), next_target.float(), done, discount)
         t3 = tick()
         loss = dqn_loss(q_obs, action, y, c.loss)
         agent.optimizer.zero_grad()

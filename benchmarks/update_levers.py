@@ -8,9 +8,13 @@ interleaved in one run so the CPU's drift between runs (±10-15% here) cancels.
   ×1.0 rescale within the bound);
 - Adam's step over the small CNN's parameters: torch.optim.Adam fused (what the agents use), foreach, and
   the raw fused kernel the agents called before issue 21 (``torch._fused_adam_``, private; measured here
-  only, for the before/after).
+  only, for the before/after);
+- the third session's levers, each against the path it replaced: s' through the online and target nets
+  in one pass (``twin_forward``) or in two; bf16 frames made from uint8 at once or through fp32; NCHW
+  for an fp32 CPU (the agent's layout before); all parameters in one flat tensor (one norm for the clip,
+  Adam over one tensor; dropped, see BENCHMARKS.md).
 
-    python benchmarks/update_levers.py [--rounds 3] [--repeats 40]
+    python benchmarks/update_levers.py [--rounds 3] [--repeats 40] [--only SUBSTRING]
 
 Prints medians over rounds of ms per update (or per step), with the CPU named.
 """
@@ -23,9 +27,80 @@ import time
 import numpy as np
 import torch
 
+import zoo.agents.dqn as dqn_module
 from update import cartpole_agent, ms_per_update, pong_agent
 from zoo.learning.device import cpu_description
+from zoo.learning.networks import network_input, twin_forward
 from zoo.learning.optim import clip_grad_norm
+
+
+def two_forwards(a, b, x):
+    return a(x), b(x)
+
+
+class FlatAdam:
+    """All parameters as views of one flat tensor, their gradients of another: Adam and the norm each run
+    over one tensor, but autograd then adds into the gradients in place instead of handing its own over."""
+
+    def __init__(self, params, lr: float, eps: float) -> None:
+        self.params = list(params)
+        n = sum(p.numel() for p in self.params)
+        self.flat = torch.nn.Parameter(torch.empty(n))
+        self.flat.grad = torch.zeros(n)
+        offset = 0
+        for p in self.params:
+            view = self.flat.data.as_strided(p.shape, p.stride(), offset)
+            view.copy_(p.data)
+            p.data = view
+            p.grad = self.flat.grad.as_strided(p.shape, p.stride(), offset)
+            offset += p.numel()
+        self.optimizer = torch.optim.Adam([self.flat], lr=lr, eps=eps, fused=True)
+
+    def zero_grad(self) -> None:
+        self.flat.grad.zero_()
+
+    def step(self) -> None:
+        self.optimizer.step()
+
+
+def flat_clip(params, max_norm: float) -> None:
+    grad = params[0]._flat_grad
+    norm = torch.linalg.vector_norm(grad)
+    if float(norm) + 1e-6 > max_norm:
+        grad.mul_(max_norm / (norm + 1e-6))
+
+
+def session3_cases():
+    """(name, make, patch): ``patch`` sets the module-level pieces the case swaps before it is timed."""
+    def agent(precision, cl=True, fp32_frames=False, flat=False):
+        def make():
+            torch.set_num_threads(2)
+            a, batches = pong_agent("small", precision, cl)
+            if fp32_frames:
+                a.obs_tensor = lambda obs: network_input(obs, a.obs_kind, a.obs_dim, a.device, a.channels_last)
+            if flat:
+                a.optimizer = FlatAdam(a.q.parameters(), a.config.learning_rate, a.config.adam_eps)
+                params = list(a.q.parameters())
+                params[0]._flat_grad = a.optimizer.flat.grad
+                a.optimizer.params = params
+            return a, batches
+        return make
+
+    def patch(twin=True, flat=False):
+        def apply():
+            dqn_module.twin_forward = twin_forward if twin else two_forwards
+            dqn_module.clip_grad_norm = flat_clip if flat else clip_grad_norm
+        return apply
+
+    return [("fp32 NCHW, two s' forwards (the agent's fp32 CPU path before)", agent("fp32", cl=False), patch(False)),
+            ("fp32 NCHW, twin s' pass", agent("fp32", cl=False), patch()),
+            ("fp32 + channels_last, two s' forwards", agent("fp32"), patch(False)),
+            ("fp32 + channels_last, twin s' pass (the agent now)", agent("fp32"), patch()),
+            ("fp32 + channels_last, twin, flat parameters", agent("fp32", flat=True), patch(flat=True)),
+            ("bf16 + channels_last, fp32 frames, two s' forwards (the agent before)",
+             agent("bf16", fp32_frames=True), patch(False)),
+            ("bf16 + channels_last, bf16 frames, two s' forwards", agent("bf16"), patch(False)),
+            ("bf16 + channels_last, bf16 frames, twin s' pass (the agent now)", agent("bf16"), patch())]
 
 
 def timed(fn, repeats: int) -> float:
@@ -63,11 +138,11 @@ def update_cases(compile_modes: list[str]):
             return agent, batches
         return make
 
-    cases = [("fp32 + channels_last, 2 threads (the agent)", threads(2, "fp32", True)),
+    cases = [("fp32 + channels_last, 2 threads", threads(2, "fp32", True)),
              ("fp32 + channels_last, 1 thread", threads(1, "fp32", True)),
              ("fp32 NCHW, 2 threads", threads(2, "fp32", False)),
              ("fp32, channels_last weights, NCHW frames", weights_only_cl("fp32")),
-             ("bf16 + channels_last, 2 threads (the agent where native)", threads(2, "bf16", True)),
+             ("bf16 + channels_last, 2 threads", threads(2, "bf16", True)),
              ("bf16 + channels_last, 1 thread", threads(1, "bf16", True)),
              ("bf16, channels_last weights, NCHW frames", weights_only_cl("bf16"))]
     for mode in compile_modes:
@@ -80,17 +155,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=40)
+    parser.add_argument("--only", default="", help="time only the update variants whose name has this text")
     args = parser.parse_args()
     print(f"CPU: {cpu_description()}; torch {torch.__version__}, capability {torch.backends.cpu.get_cpu_capability()}\n")
-    cases = update_cases(["default", "max-autotune-no-cudagraphs"])
+    as_is = session3_cases()[3][2]  # the agent as it is: the twin pass, zoo's clip
+    cases = [(n, m, as_is) for n, m in update_cases(["default", "max-autotune-no-cudagraphs"])] + session3_cases()
+    cases = [c for c in cases if args.only in c[0]]
     built = []
-    for name, make in cases:
-        built.append((name, *make()))
-    results: dict[str, list[float]] = {name: [] for name, _, _ in built}
+    for name, make, patch in cases:
+        patch()
+        built.append((name, *make(), patch))
+    results: dict[str, list[float]] = {name: [] for name, *_ in built}
     for _ in range(args.rounds):
-        for name, agent, batches in built:
+        for name, agent, batches, patch in built:
+            patch()
             torch.set_num_threads(1 if "1 thread" in name else 2)
             results[name].append(ms_per_update(agent, batches, args.repeats))
+    as_is()
     print("| Pong small-CNN update, batch 32 | ms (median of rounds) | rounds |")
     print("|---|---:|---|")
     for name, times in results.items():

@@ -243,3 +243,96 @@ def test_small_cnn_is_the_2013_dqn_and_fits_the_hub_size_budget():
     # conv 4->16 8x8, 16->32 4x4, fc 2592->256, value 256->1, advantage 256->6, all with biases
     assert params == (4 * 16 * 64 + 16) + (16 * 32 * 16 + 32) + (2592 * 256 + 256) + (256 + 1) + (256 * 6 + 6)
     assert params * 4 < 8 * 2**20  # model.safetensors in fp32 stays under the 8 MB budget of a shipped agent
+
+
+@pytest.mark.parametrize("cnn", ["nature", "small"])
+@pytest.mark.parametrize("layout", ["nchw", "channels_last"])
+@pytest.mark.parametrize("bf16", [False, True])
+def test_twin_forward_gives_both_networks_outputs_bit_for_bit(cnn, layout, bf16):
+    """Issue 21's fused s' pass (one conv over both nets' filters, then grouped) changes no number."""
+    import copy
+
+    from zoo.learning.networks import build_q_network, twin_forward
+
+    torch.manual_seed(1)
+    online = build_q_network("atari", 0, 6, (), dueling=True, cnn=cnn)
+    target = copy.deepcopy(online)
+    with torch.no_grad():
+        for p in target.parameters():
+            p.add_(torch.randn_like(p) * 0.05)  # a target some updates behind: different weights
+    x = torch.rand(5, 4, 84, 84)
+    if layout == "channels_last":
+        online, target = online.to(memory_format=torch.channels_last), target.to(memory_format=torch.channels_last)
+        x = x.contiguous(memory_format=torch.channels_last)
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        a, b = twin_forward(online, target, x)
+        assert torch.equal(a, online(x)) and torch.equal(b, target(x))
+        assert not torch.equal(a, b)
+
+
+def test_twin_forward_of_mlps_is_the_two_forwards():
+    from zoo.learning.networks import build_q_network, twin_forward
+
+    torch.manual_seed(2)
+    a, b = (build_q_network("vector", 4, 2, (8, 8), dueling=False) for _ in range(2))
+    x = torch.randn(3, 4)
+    with torch.no_grad():
+        qa, qb = twin_forward(a, b, x)
+    assert torch.equal(qa, a(x)) and torch.equal(qb, b(x))
+
+
+def test_bf16_frames_are_what_autocast_makes_of_fp32_frames():
+    """network_input(bf16=True) skips the fp32 copy; the frames the first convolution sees are the same bits."""
+    from zoo.learning.networks import network_input
+
+    frames = np.tile(np.arange(256, dtype=np.uint8), 4 * 84 * 84 // 256 + 1)[: 4 * 84 * 84].reshape(1, 4, 84, 84)
+    frames = np.concatenate([frames, frames[:, ::-1]])  # every value 0..255, in both orders
+    cpu = torch.device("cpu")
+    fp32 = network_input(frames, "atari", 0, cpu, channels_last=True)
+    bf16 = network_input(frames, "atari", 0, cpu, channels_last=True, bf16=True)
+    assert bf16.dtype == torch.bfloat16 and bf16.is_contiguous(memory_format=torch.channels_last)
+    assert torch.equal(bf16, fp32.to(torch.bfloat16))
+    assert torch.equal(torch.unique(bf16.float() * 255).round(), torch.arange(256.0))
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_the_agents_update_is_the_plain_double_dqn_step(precision):
+    """DQNAgent.update (channels_last, twin s' pass, bf16 frames) against the textbook steps written out on
+    a copy of its networks in NCHW fp32 frames: the same loss and, after one Adam step, the same weights."""
+    import copy
+
+    from zoo.learning.frame_replay import FrameReplayBuffer
+    from zoo.learning.optim import clip_grad_norm
+
+    spaces = Spaces({"type": "Box", "shape": [4, 84, 84], "dtype": "uint8"}, {"type": "Discrete", "n": 6})
+    agent = DQNAgent(DQNConfig(hidden="", cnn="small", dueling=True, double=True, precision=precision,
+                               learning_rate=1e-3, max_grad_norm=10.0), spaces, seed=3)
+    assert agent.channels_last and agent.bf16 == (precision == "bf16")
+    rng = np.random.default_rng(3)
+    buffer = FrameReplayBuffer(200, 1, 0.99, 3)
+    for _ in range(60):
+        frames = rng.integers(0, 255, size=(1, 4, 84, 84), dtype=np.uint8)
+        buffer.add(frames, rng.integers(6, size=1), rng.normal(size=1), frames, rng.random(1) < 0.1, np.zeros(1, bool))
+    batch = buffer.sample(16, rng)
+    q, target = copy.deepcopy(agent.q).to(memory_format=torch.contiguous_format), copy.deepcopy(agent.target)
+    target = target.to(memory_format=torch.contiguous_format)
+    opt = torch.optim.Adam(q.parameters(), lr=1e-3, eps=agent.config.adam_eps)
+    bf16 = precision == "bf16"
+
+    def fwd(net, frames):
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            return net(torch.as_tensor(frames).float() / 255.0).float()
+
+    q_obs = fwd(q, batch.obs)
+    with torch.no_grad():
+        y = double_q_target(torch.as_tensor(batch.reward), fwd(q, batch.next_obs), fwd(target, batch.next_obs),
+                            torch.as_tensor(batch.done), torch.as_tensor(batch.discount))
+    loss = dqn_loss(q_obs, torch.as_tensor(batch.action), y, agent.config.loss)
+    loss.backward()
+    clip_grad_norm(list(q.parameters()), 10.0)
+    opt.step()
+    agent_loss = agent.update(batch)
+    tol = dict(rtol=2e-2, atol=1e-3) if bf16 else dict(rtol=1e-4, atol=1e-6)  # only the layout's summation order differs
+    torch.testing.assert_close(torch.tensor(agent_loss), loss.detach(), **tol)
+    for (name, ours), theirs in zip(agent.q.named_parameters(), q.parameters()):
+        torch.testing.assert_close(ours, theirs, **tol, msg=name)

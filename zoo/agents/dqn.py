@@ -26,6 +26,7 @@ from zoo.learning.networks import (
     network_input,
     observation_kind,
     parse_hidden,
+    twin_forward,
 )
 from zoo.learning.optim import Adam, clip_grad_norm
 from zoo.learning.replay import ReplayBuffer
@@ -83,8 +84,10 @@ class DQNAgent:
         # machine in one session) bf16 is emulated and took 570 ms against 50 ms in fp32 (BENCHMARKS.md).
         # Small MLPs gain nothing either way, so "auto" only considers the CNN.
         self.bf16 = config.precision == "bf16" or (config.precision == "auto" and cpu_cnn and native_bf16())
-        # channels_last pays on a GPU and with bf16; on an fp32 CPU, converting the frames costs what it saves
-        self.channels_last = self.obs_kind == "atari" and (self.device.type != "cpu" or self.bf16)
+        # channels_last pays everywhere it was measured, fp32 CPUs too: the Pong small-CNN update took 8.5 against
+        # 10.4 ms in NCHW on an Intel Xeon, 7.4 against 8.6 on an AMD Zen 5, 30.0 against 31.4 on an AVX2 EPYC
+        # (issue 21, BENCHMARKS.md); the backward's convolutions gain more than the frames' copy costs
+        self.channels_last = self.obs_kind == "atari"
         if self.channels_last:
             self.q = self.q.to(memory_format=torch.channels_last)
         self.target = copy.deepcopy(self.q).requires_grad_(False)
@@ -102,7 +105,7 @@ class DQNAgent:
     # -- acting ---------------------------------------------------------------------------------------
     def obs_tensor(self, obs) -> torch.Tensor:
         """Observations as the network's input: one-hot for discrete states, uint8 frames for Atari."""
-        return network_input(obs, self.obs_kind, self.obs_dim, self.device, self.channels_last)
+        return network_input(obs, self.obs_kind, self.obs_dim, self.device, self.channels_last, self.bf16)
 
     def _forward(self, net: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
@@ -152,11 +155,12 @@ class DQNAgent:
         # through twice the rows (3.3 vs 4.4 ms per CartPole update on one AVX2 core, benchmarks/mlp_update.py).
         q_obs = self._forward(self.q, obs)
         with torch.no_grad():
-            next_target = self._forward(self.target, next_obs)
-            if c.double:
-                y = double_q_target(reward, self._forward(self.q, next_obs), next_target, done, discount)
+            if c.double:  # s' through both nets at once: the same numbers, fewer kernels (twin_forward)
+                with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
+                    next_online, next_target = twin_forward(self.q, self.target, next_obs)
+                y = double_q_target(reward, next_online.float(), next_target.float(), done, discount)
             else:
-                y = td_target(reward, next_target.max(dim=1).values, done, discount)
+                y = td_target(reward, self._forward(self.target, next_obs).max(dim=1).values, done, discount)
         loss = dqn_loss(q_obs, action, y, c.loss)
         self.optimizer.zero_grad()
         loss.backward()

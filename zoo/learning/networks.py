@@ -49,19 +49,21 @@ def detached_copy(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     return {k: v.detach().cpu().contiguous() for k, v in state.items()}
 
 
-def network_input(obs, kind: str, dim: int, device: torch.device, channels_last: bool = False) -> torch.Tensor:
+def network_input(obs, kind: str, dim: int, device: torch.device, channels_last: bool = False,
+                  bf16: bool = False) -> torch.Tensor:
     """Observations as a network's input: one-hot for discrete states ("discrete", ``dim`` states), float
     vectors ("vector"), or uint8 frame stacks scaled to [0, 1] ("atari").
 
-    Frames are scaled here, in their own NCHW layout: on a 2-core CPU, torch's copy of uint8 stacks into
-    channels_last took 8 ms per batch of 64 against 0.3 ms for this, more than channels_last convolutions
-    save (benchmarks/pong.py). ``channels_last`` (for a GPU, or bf16 on a CPU that has it) converts after scaling.
+    Frames are scaled in their own NCHW layout, then copied into ``channels_last`` where asked (torch's copy of
+    uint8 stacks into channels_last was measured slower than this order, benchmarks/pong.py). With ``bf16``
+    they become bf16 at once: the integers 0..255 are exact in bf16 and the division rounds once from fp32, so
+    the frames are bit for bit what autocast would make of fp32 frames, at half the bytes written.
     """
     x = torch.as_tensor(np.asarray(obs), device=device)
     if kind == "discrete":
         return F.one_hot(x.long(), dim).float()
     if kind == "atari":
-        x = x.float().div_(255.0)
+        x = x.to(torch.bfloat16 if bf16 else torch.float32).div_(255.0)
         return x.contiguous(memory_format=torch.channels_last) if channels_last and x.dim() == 4 else x
     return x.float()
 
@@ -133,10 +135,46 @@ class QNetwork(nn.Module):
             self.head = nn.Linear(features, n_actions)
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
-        h = self.body(obs)
+        return self.q_from_features(self.body(obs))
+
+    def q_from_features(self, h: torch.Tensor) -> torch.Tensor:
         if self.dueling:
             return dueling_aggregate(self.value(h), self.advantage(h))
         return self.head(h)
+
+
+def twin_forward(a: QNetwork, b: QNetwork, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(a(x), b(x))`` for two networks of one architecture, bit for bit, in fewer and larger kernels.
+
+    For a CNN body the two networks' convolutions run as one: the first over the stacked filters of both
+    (one read of the frames, twice the output channels), the others grouped (groups=2), the fc layers and
+    heads apart. Double DQN sends s' through the online and the target network: alone, the two forwards of
+    the Pong small CNN at batch 32 take 2.2 instead of 2.6 ms; in the whole update, 7.26 instead of 7.59 ms in
+    bf16 and no measurable change in fp32 (BENCHMARKS.md, issue 21). Other bodies run one by one.
+    """
+    if not (_plain_frame_cnn(a) and _plain_frame_cnn(b) and len(a.body.conv) == len(b.body.conv)):
+        return a(x), b(x)
+    h, first = _scaled(x), True
+    for la, lb in zip(a.body.conv, b.body.conv):
+        if isinstance(la, nn.Conv2d):
+            w = torch.cat([la.weight, lb.weight])
+            if la.weight.is_contiguous(memory_format=torch.channels_last) and not la.weight.is_contiguous():
+                w = w.contiguous(memory_format=torch.channels_last)
+            h = F.conv2d(h, w, torch.cat([la.bias, lb.bias]), la.stride, la.padding, la.dilation,
+                         1 if first else 2)
+            first = False
+        elif isinstance(la, nn.ReLU):
+            h = F.relu(h)
+    ha, hb = h.chunk(2, dim=1)
+    return (a.q_from_features(a.body.fc(ha.flatten(1))), b.q_from_features(b.body.fc(hb.flatten(1))))
+
+
+def _plain_frame_cnn(net: QNetwork) -> bool:
+    """A FrameCNN body made only of ungrouped, zero-padded convolutions, ReLUs and the final Flatten."""
+    if not isinstance(net.body, FrameCNN):
+        return False
+    return all(isinstance(m, (nn.ReLU, nn.Flatten)) or (isinstance(m, nn.Conv2d) and m.groups == 1 and
+               m.padding_mode == "zeros" and m.bias is not None) for m in net.body.conv)
 
 
 def build_q_network(obs_kind: str, obs_dim: int, n_actions: int, hidden: tuple[int, ...], dueling: bool,
