@@ -10,16 +10,26 @@
 With ``--envs-vs-updates`` it prints only the loop of the preset (2 envs, one update per 2 agent steps)
 next to Tianshou's ratio (8 envs, one update per 8 agent steps), alternated twice in one process.
 
-Run: python benchmarks/pong.py [--envs-vs-updates]
+With ``--loop-stages`` it prints only where the preset's own sequential loop spends its time once learning
+runs (issue 21, goal 4): acting (the agent's ε-greedy forward), the env step, the replay's add and sample,
+the update, and the rest (the collector's and the loop's Python), each as ms per vector step and share.
+
+Run: python benchmarks/pong.py [--envs-vs-updates | --loop-stages]
 """
 
 from __future__ import annotations
 
+import os
 import platform
 import time
 
-import numpy as np
-import torch
+# torch's OpenMP runtime reads its wait policy once, when torch loads: this script imports torch before zoo, so
+# it runs with the policy of its environment, not the PASSIVE one `zoo train` sets (zoo/__init__.py). At
+# batch 32 the two differ 1.7x (BENCHMARKS.md, issue 21): run with OMP_WAIT_POLICY=PASSIVE for zoo train's.
+WAIT_POLICY = os.environ.get("OMP_WAIT_POLICY", "unset (libgomp spins, then sleeps)")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
 
 from zoo.agents.configs import DQNConfig
 from zoo.agents.dqn import DQNAgent
@@ -76,6 +86,57 @@ def training_loop_throughput(steps: int = 6_000, learning_starts: int = 2_000, a
     return (agent.steps_done - at) / seconds
 
 
+def loop_stages(steps: int = 8_000, learning_starts: int = 2_000) -> None:
+    """The preset's sequential loop with each stage timed (wrapped, not changed): ms per vector step."""
+    from zoo.learning.device import cpu_description
+
+    hyper = dict(preset("dqn", "ALE/Pong-v5")["hyperparameters"], learning_starts=learning_starts, buffer_size=20_000)
+    agent = DQNAgent(DQNConfig(**hyper), SPACES)
+    envs = make_atari_vector_env("ALE/Pong-v5", agent.config.num_envs, {})
+    spent = {"acting": 0.0, "env step": 0.0, "replay add": 0.0, "replay sample": 0.0, "update": 0.0}
+    timing = [False]
+
+    def timed(name, fn):
+        def wrapper(*args, **kwargs):
+            if not timing[0]:
+                return fn(*args, **kwargs)
+            start = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[name] += time.perf_counter() - start
+        return wrapper
+
+    envs.step = timed("env step", envs.step)
+    agent.update = timed("update", agent.update)
+    act = timed("acting", lambda obs: agent.act(obs, explore=True))
+    collector = Collector(envs, act, seed=0)
+    vector_steps, started = 0, None
+    for step in collector:
+        if agent.buffer is None:
+            agent.buffer = agent.make_buffer(len(step))
+            agent.buffer.add = timed("replay add", agent.buffer.add)
+            agent.buffer.sample = timed("replay sample", agent.buffer.sample)
+        agent.observe(step)
+        if started is None and agent.steps_done >= learning_starts:
+            started, timing[0] = time.perf_counter(), True
+        elif started is not None:
+            vector_steps += 1
+        if agent.steps_done >= steps:
+            break
+    total = time.perf_counter() - started
+    collector.close()
+    print(f"CPU: {cpu_description()}; torch capability {torch.backends.cpu.get_cpu_capability()}, precision "
+          f"{'bf16' if agent.bf16 else 'fp32'}, {torch.get_num_threads()} torch threads, OpenMP wait policy: "
+          f"{WAIT_POLICY}\n")
+    print(f"Pong preset loop, sequential: {vector_steps * agent.config.num_envs / total:,.1f} agent steps/s, "
+          f"{vector_steps / total:,.1f} updates/s\n")
+    print("| stage | ms per vector step | share of the loop |\n|---|---:|---:|")
+    spent["rest (collector, loop)"] = total - sum(spent.values())
+    for name, seconds in spent.items():
+        print(f"| {name} | {seconds / vector_steps * 1e3:.2f} | {seconds / total:.0%} |")
+
+
 def _rss_mb() -> float:
     with open("/proc/self/status") as f:
         return next(int(line.split()[1]) for line in f if line.startswith("VmRSS")) / 1024
@@ -120,6 +181,9 @@ def main() -> None:
 
     if "--envs-vs-updates" in sys.argv[1:]:
         envs_vs_updates()
+        return
+    if "--loop-stages" in sys.argv[1:]:
+        loop_stages()
         return
     from zoo.learning.device import native_bf16
 

@@ -18,10 +18,16 @@ Prints the CPU model and torch's capability string first. Run on an idle machine
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
-import numpy as np
-import torch
+# torch's OpenMP runtime reads its wait policy once, when torch loads: this script imports torch before zoo, so
+# it runs with the policy of its environment, not the PASSIVE one `zoo train` sets (zoo/__init__.py). At
+# batch 32 the two differ 1.7x (BENCHMARKS.md, issue 21): run with OMP_WAIT_POLICY=PASSIVE for zoo train's.
+WAIT_POLICY = os.environ.get("OMP_WAIT_POLICY", "unset (libgomp spins, then sleeps)")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
 
 from zoo.agents.configs import DQNConfig
 from zoo.agents.dqn import DQNAgent
@@ -134,7 +140,8 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     bf16 = native_bf16()
     print(f"CPU: {cpu_description()}; torch {torch.__version__}, capability "
-          f"{torch.backends.cpu.get_cpu_capability()}, {args.threads} threads, native bf16: {bf16}\n")
+          f"{torch.backends.cpu.get_cpu_capability()}, {args.threads} threads, native bf16: {bf16}, "
+          f"OpenMP wait policy: {WAIT_POLICY}\n")
     peaks = {"fp32": peak_gflops(torch.float32)}
     if bf16:
         peaks["bf16"] = peak_gflops(torch.bfloat16)
