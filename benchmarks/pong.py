@@ -109,14 +109,13 @@ def loop_stages(steps: int = 8_000, learning_starts: int = 2_000) -> None:
 
     envs.step = timed("env step", envs.step)
     agent.update = timed("update", agent.update)
+    agent.buffer = agent.make_buffer(agent.config.num_envs)
+    agent.buffer.add = timed("replay add", agent.buffer.add)
+    agent.buffer.sample = timed("replay sample", agent.buffer.sample)
     act = timed("acting", lambda obs: agent.act(obs, explore=True))
     collector = Collector(envs, act, seed=0)
     vector_steps, started = 0, None
     for step in collector:
-        if agent.buffer is None:
-            agent.buffer = agent.make_buffer(len(step))
-            agent.buffer.add = timed("replay add", agent.buffer.add)
-            agent.buffer.sample = timed("replay sample", agent.buffer.sample)
         agent.observe(step)
         if started is None and agent.steps_done >= learning_starts:
             started, timing[0] = time.perf_counter(), True

@@ -38,23 +38,34 @@ def two_forwards(a, b, x):
     return a(x), b(x)
 
 
+def s_prime_pass(twin: bool):
+    """A patch applied before a case is timed: the agent's s' pass as ``twin_forward`` (the agent as it is)
+    or as two forwards (before)."""
+    def apply() -> None:
+        dqn_module.twin_forward = twin_forward if twin else two_forwards
+    return apply
+
+
+AS_IS = s_prime_pass(True)
+
+
 class FlatAdam:
-    """All parameters as views of one flat tensor, their gradients of another: Adam and the norm each run
-    over one tensor, but autograd then adds into the gradients in place instead of handing its own over."""
+    """All parameters as views of one flat tensor, their gradients of another: Adam and the clip's norm each
+    run over one tensor (``params`` is that one tensor, so zoo's clip_grad_norm takes one norm), but autograd
+    then adds into the gradients in place instead of handing its own over."""
 
     def __init__(self, params, lr: float, eps: float) -> None:
-        self.params = list(params)
-        n = sum(p.numel() for p in self.params)
-        self.flat = torch.nn.Parameter(torch.empty(n))
-        self.flat.grad = torch.zeros(n)
+        self.flat = torch.nn.Parameter(torch.empty(sum(p.numel() for p in params)))
+        self.flat.grad = torch.zeros_like(self.flat)
         offset = 0
-        for p in self.params:
+        for p in params:
             view = self.flat.data.as_strided(p.shape, p.stride(), offset)
             view.copy_(p.data)
             p.data = view
             p.grad = self.flat.grad.as_strided(p.shape, p.stride(), offset)
             offset += p.numel()
-        self.optimizer = torch.optim.Adam([self.flat], lr=lr, eps=eps, fused=True)
+        self.params = [self.flat]
+        self.optimizer = torch.optim.Adam(self.params, lr=lr, eps=eps, fused=True)
 
     def zero_grad(self) -> None:
         self.flat.grad.zero_()
@@ -63,15 +74,8 @@ class FlatAdam:
         self.optimizer.step()
 
 
-def flat_clip(params, max_norm: float) -> None:
-    grad = params[0]._flat_grad
-    norm = torch.linalg.vector_norm(grad)
-    if float(norm) + 1e-6 > max_norm:
-        grad.mul_(max_norm / (norm + 1e-6))
-
-
 def session3_cases():
-    """(name, make, patch): ``patch`` sets the module-level pieces the case swaps before it is timed."""
+    """(name, make, patch): ``patch`` sets the module-level piece the case swaps before it is timed."""
     def agent(precision, cl=True, fp32_frames=False, flat=False):
         def make():
             torch.set_num_threads(2)
@@ -79,28 +83,20 @@ def session3_cases():
             if fp32_frames:
                 a.obs_tensor = lambda obs: network_input(obs, a.obs_kind, a.obs_dim, a.device, a.channels_last)
             if flat:
-                a.optimizer = FlatAdam(a.q.parameters(), a.config.learning_rate, a.config.adam_eps)
-                params = list(a.q.parameters())
-                params[0]._flat_grad = a.optimizer.flat.grad
-                a.optimizer.params = params
+                a.optimizer = FlatAdam(list(a.q.parameters()), a.config.learning_rate, a.config.adam_eps)
             return a, batches
         return make
 
-    def patch(twin=True, flat=False):
-        def apply():
-            dqn_module.twin_forward = twin_forward if twin else two_forwards
-            dqn_module.clip_grad_norm = flat_clip if flat else clip_grad_norm
-        return apply
-
-    return [("fp32 NCHW, two s' forwards (the agent's fp32 CPU path before)", agent("fp32", cl=False), patch(False)),
-            ("fp32 NCHW, twin s' pass", agent("fp32", cl=False), patch()),
-            ("fp32 + channels_last, two s' forwards", agent("fp32"), patch(False)),
-            ("fp32 + channels_last, twin s' pass (the agent now)", agent("fp32"), patch()),
-            ("fp32 + channels_last, twin, flat parameters", agent("fp32", flat=True), patch(flat=True)),
-            ("bf16 + channels_last, fp32 frames, two s' forwards (the agent before)",
-             agent("bf16", fp32_frames=True), patch(False)),
-            ("bf16 + channels_last, bf16 frames, two s' forwards", agent("bf16"), patch(False)),
-            ("bf16 + channels_last, bf16 frames, twin s' pass (the agent now)", agent("bf16"), patch())]
+    two, twin = s_prime_pass(False), AS_IS
+    return [("fp32 NCHW, two s' forwards (the agent's fp32 CPU path before)", agent("fp32", cl=False), two),
+            ("fp32 NCHW, twin s' pass", agent("fp32", cl=False), twin),
+            ("fp32 + channels_last, two s' forwards", agent("fp32"), two),
+            ("fp32 + channels_last, twin s' pass (the agent now)", agent("fp32"), twin),
+            ("fp32 + channels_last, twin, flat parameters", agent("fp32", flat=True), twin),
+            ("bf16 + channels_last, fp32 frames, two s' forwards (the agent before)", agent("bf16", fp32_frames=True),
+             two),
+            ("bf16 + channels_last, bf16 frames, two s' forwards", agent("bf16"), two),
+            ("bf16 + channels_last, bf16 frames, twin s' pass (the agent now)", agent("bf16"), twin)]
 
 
 def timed(fn, repeats: int) -> float:
@@ -158,8 +154,7 @@ def main() -> None:
     parser.add_argument("--only", default="", help="time only the update variants whose name has this text")
     args = parser.parse_args()
     print(f"CPU: {cpu_description()}; torch {torch.__version__}, capability {torch.backends.cpu.get_cpu_capability()}\n")
-    as_is = session3_cases()[3][2]  # the agent as it is: the twin pass, zoo's clip
-    cases = [(n, m, as_is) for n, m in update_cases(["default", "max-autotune-no-cudagraphs"])] + session3_cases()
+    cases = [(n, m, AS_IS) for n, m in update_cases(["default", "max-autotune-no-cudagraphs"])] + session3_cases()
     cases = [c for c in cases if args.only in c[0]]
     built = []
     for name, make, patch in cases:
@@ -171,7 +166,7 @@ def main() -> None:
             patch()
             torch.set_num_threads(1 if "1 thread" in name else 2)
             results[name].append(ms_per_update(agent, batches, args.repeats))
-    as_is()
+    AS_IS()
     print("| Pong small-CNN update, batch 32 | ms (median of rounds) | rounds |")
     print("|---|---:|---|")
     for name, times in results.items():
