@@ -24,8 +24,9 @@ import platform
 import time
 
 # torch's OpenMP runtime reads its wait policy once, when torch loads: this script imports torch before zoo, so
-# it runs with the policy of its environment, not the PASSIVE one `zoo train` sets (zoo/__init__.py). At
-# batch 32 the two differ 1.7x (BENCHMARKS.md, issue 21): run with OMP_WAIT_POLICY=PASSIVE for zoo train's.
+# it runs with the policy of its environment, not the PASSIVE one `import zoo` sets (zoo/__init__.py). Unset,
+# it is what `zoo train` runs with (it takes zoo's default back, zoo.cores); at batch 32 PASSIVE
+# costs 1.7x (BENCHMARKS.md, issue 21): OMP_WAIT_POLICY=PASSIVE measures what a plain `import zoo` script gets.
 WAIT_POLICY = os.environ.get("OMP_WAIT_POLICY", "unset (libgomp spins, then sleeps)")
 
 import numpy as np  # noqa: E402

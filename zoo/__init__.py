@@ -16,11 +16,14 @@ from pathlib import Path
 # torch's OpenMP threads spin while they wait for work, and beside a second busy process (a test suite,
 # another training, a parallel trial) the spinning takes the other process's core: a CartPole training on 2
 # threads ran 5x slower (BENCHMARKS.md, benchmarks/threads.py). Waiting threads therefore sleep, unless the
-# user chose (OMP_WAIT_POLICY set, or ZOO_THREADS=spin). It must be set before torch loads its OpenMP
-# runtime, so here, at the first `import zoo`. (Small networks now train on one thread, where neither policy
-# costs anything: zoo.learning.device.SMALL_NETWORK_THREADS; the Pong CNN keeps both cores busy either way.)
-if os.environ.get("ZOO_THREADS", "").lower() not in ("spin", "off"):
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# user chose (OMP_WAIT_POLICY set, or ZOO_THREADS=spin|off). It must be set before torch loads its OpenMP
+# runtime, so here, at the first `import zoo`. (Small networks train on one thread, where neither policy
+# costs anything: zoo.learning.device.SMALL_NETWORK_THREADS.) `zoo train` takes this default back before torch
+# loads, because sleeping threads make the Pong update 1.7x slower: its threads spin and step back when
+# another process wants a core (zoo.cores); ZOO_THREADS=passive keeps them sleeping there too.
+if os.environ.get("ZOO_THREADS", "").lower() not in ("spin", "off") and "OMP_WAIT_POLICY" not in os.environ:
+    os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+    os.environ["ZOO_DEFAULT_WAIT_POLICY"] = "PASSIVE"  # zoo's, not the user's: `zoo train` may take it back
 
 
 def __getattr__(name: str):

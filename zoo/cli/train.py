@@ -104,6 +104,9 @@ class _PresetHelp(argparse.Action):
 
 
 def run(args: argparse.Namespace) -> int:
+    from zoo.cores import let_threads_spin
+
+    let_threads_spin()  # before anything loads torch: its threads spin, and the training shares the cores
     from zoo.envs.make import import_gym_packages, split_env_id
     from zoo.training.session import resume_settings, train
 

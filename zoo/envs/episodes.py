@@ -18,6 +18,7 @@ import numpy as np
 
 from zoo.envs.make import EPISODE_CAP, make_env, make_vec_env
 from zoo.errors import ZooError
+from zoo.cores import tick as share_cores
 
 Film = Callable[[float], ContextManager[Callable[[np.ndarray], None]]]
 """``film(fps)``: a context manager yielding the function each frame of a filmed episode is handed to."""
@@ -77,6 +78,7 @@ def run_episodes(agent, envs, episodes: int, seed: int, on_episode: Callable[[in
         on_frame(_frame(envs))
     while (finished < quota).any():
         obs, rewards, terminated, truncated, _ = envs.step(np.asarray(agent.act(obs)))
+        share_cores()
         running += np.where(prev_done, 0.0, rewards)  # the reset step of next-step autoreset is no reward
         length += ~prev_done
         if filming:

@@ -17,6 +17,7 @@ from tqdm.auto import tqdm
 
 from zoo.agents.contract import Agent, Resumable
 from zoo.envs.episodes import Episodes
+from zoo.cores import tick as share_cores
 from zoo.rundir.files import save_model
 from zoo.rundir.metrics import MetricsLogger
 from zoo.training.checkpoint import TrainerState, save_checkpoint
@@ -100,6 +101,7 @@ class Trainer:
                 steps = () if self._should_stop() else self.collector
                 for step in steps:
                     agent.observe(step)
+                    share_cores()
                     if refresh is not None:
                         refresh()
                     if step.episodes:

@@ -7,6 +7,7 @@ the directory is built beside its target and moved into place only when complete
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import math
@@ -229,7 +230,7 @@ def train(settings: TrainSettings, on_evaluation: Callable[[int, float], None] |
     if not locked:
         raise ZooError(f"{out} is being written by another `zoo train` right now; wait for it, or choose another --out")
     try:
-        with torch_threads(_threads(s, plan)):
+        with torch_threads(_threads(s, plan)), _sharing_cores(s, plan):
             return _train(s, plan, on_evaluation)
     except BaseException:
         if not existed and out.is_dir() and not any(out.iterdir()):
@@ -316,6 +317,15 @@ def _threads(s: TrainSettings, plan: RunPlan) -> int | None:
     from zoo.learning.networks import observation_kind
 
     return None if observation_kind(plan.spaces.observation)[0] == "atari" else SMALL_NETWORK_THREADS
+
+
+def _sharing_cores(s: TrainSettings, plan: RunPlan):
+    """A CNN on a CPU uses every core: its threads step back while another process wants one (zoo.cores).
+    (A table needs no torch, and a small network trains on one thread: nothing to share.)"""
+    from zoo.cores import enabled, sharing_cores
+
+    shares = s.device == "cpu" and not plan.algorithm.tabular and _threads(s, plan) is None and enabled()
+    return sharing_cores() if shares else contextlib.nullcontext()
 
 
 def _env_seed(seed: int, session: int) -> int:
