@@ -67,3 +67,20 @@ def test_bad_packages_and_ids_are_clear_errors(site, tmp_path, args, message):
     done = zoo(site, *args, "--steps", "10", "--out", tmp_path / "x")
     assert done.returncode == 2 and message in done.stderr, done.stderr
     assert not (tmp_path / "x").exists()
+
+
+def test_the_card_of_a_package_env_says_what_to_import_and_its_snippet_runs(site, tmp_path):
+    run = tmp_path / "maze"
+    done = zoo(site, "train", "q-learning", "maze_pkg:Maze-v0", "--steps", "500", "--eval-episodes", "5",
+               "--no-video", "--out", run)
+    assert done.returncode == 0, done.stderr
+    card = (run / "README.md").read_text()
+    assert "--gym-packages maze_pkg" in card.split("```bash", 2)[1]  # the play line, not only the training command
+    snippet = card.split("```python\n")[-1].split("```")[0]
+    assert snippet.startswith("import maze_pkg")
+    # the snippet as a user runs it, with the local run standing in for the Hub repo, in a fresh interpreter
+    code = "import zoo\n" + snippet.replace('hub.load("REPO_ID")', f"zoo.load({str(run)!r})") + "print(action)\n"
+    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "PYTHONPATH": str(site)})
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.strip() in {"0", "1", "2", "3"}

@@ -109,6 +109,10 @@ def model_card(config: RunConfig, results: Results, leaderboard: bool = False) -
     act_line = ("value = agent.values([observation])[0]  # v(s) of the random policy td0 learned to predict"
                 if algo == "td0" else "action = agent.act(observation)  # the greedy action")
     kwargs_arg = f", {config.env_kwargs!r}" if config.env_kwargs else ""
+    # an env of another package is registered by importing it: the snippets say so, as zoo asks the user to
+    packages = list(config.gym_packages or ())
+    play_packages = f" --gym-packages {' '.join(packages)}" if packages else ""
+    imports = "".join(f"import {name}  # registers {env_id} with Gymnasium\n" for name in packages)
     template = f"""---
 {{{{ card_data }}}}
 ---
@@ -126,11 +130,11 @@ A **{algo}** agent for `{env_id}`{kwargs}, trained with value-zoo for {trained},
 With value-zoo (`pip install -e .` in a checkout of its source; it is not on PyPI):
 
 ```bash
-zoo play REPO_ID --episodes 5 --video play.mp4   # pulls the repo, plays greedy episodes, films the first
+zoo play REPO_ID --episodes 5 --video play.mp4{play_packages}   # pulls the repo, plays greedy episodes, films the first
 ```
 
 ```python
-import hub
+{imports}import hub
 from zoo.envs.make import make_env
 
 agent = hub.load("REPO_ID")  # pulled into the Hugging Face cache; zoo.load("a/run-dir") for local runs
