@@ -84,3 +84,24 @@ def test_the_card_of_a_package_env_says_what_to_import_and_its_snippet_runs(site
                          env={**os.environ, "PYTHONPATH": str(site)})
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.strip() in {"0", "1", "2", "3"}
+
+
+def test_tune_and_bench_train_an_env_of_an_installed_package_in_every_worker(site, tmp_path):
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "zoo.cli", *map(str, args)], capture_output=True, text=True,
+                              cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(site)}, timeout=600)
+
+    tiny = ["--steps", "300", "--eval-every", "150", "--eval-episodes", "5"]
+    done = cli("tune", "q-learning", "maze_pkg:Maze-v0", "--trials", "2", "--jobs", "2", *tiny)
+    assert done.returncode == 0, done.stderr
+    assert "--gym-packages maze_pkg" in done.stdout  # the line that trains with the best trial's hyperparameters
+    configs = list((tmp_path / "runs" / "tune-q-learning-Maze-v0").glob("trial-*/config.json"))
+    assert len(configs) >= 2  # both workers' trials (a surplus one never trains)
+    assert all(json.loads(c.read_text())["gym_packages"] == ["maze_pkg"] for c in configs)
+    # a worker that would not import the package stops at once with the fix, not in every trial
+    refused = cli("tune", "q-learning", "Maze-v0", "--trials", "2", "--study", "tune-q-learning-Maze-v0", *tiny)
+    assert refused.returncode == 2 and "--gym-packages PKG" in refused.stderr, refused.stderr
+    bench = cli("bench", "q-learning", "Maze-v0", "--gym-packages", "maze_pkg", "--seeds", "2", *tiny)
+    assert bench.returncode == 0, bench.stderr
+    summary = json.loads((tmp_path / "runs" / "bench-q-learning-Maze-v0" / "summary.json").read_text())
+    assert len(summary["seeds"]) == 2

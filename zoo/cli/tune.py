@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from zoo.cli.flags import read_hyperparams
+from zoo.cli.flags import GYM_PACKAGES_HELP, read_hyperparams
 from zoo.errors import ZooError, first_line
 
 if TYPE_CHECKING:  # numpy loads when a study reports: `zoo --help` builds this module's parsers
@@ -166,14 +166,17 @@ class StudySpec:
     """tune: seeds each trial trains; its value is the IQM of their held-out means"""
     sampler: str = "tpe"
     pruner: str = "median"
+    gym_packages: tuple[str, ...] = ()
+    """modules that register the env (--gym-packages, or ENV as module:EnvId), imported by every worker"""
 
     def attrs(self) -> dict[str, Any]:
         return {"kind": self.kind, "algo": self.algo, "env_id": self.env_id, "steps": self.steps,
                 "hyperparameters": self.hyperparameters, "env_kwargs": self.env_kwargs, "stop_at": self.stop_at,
-                "seeds": self.seeds, "sampler": self.sampler, "pruner": self.pruner}
+                "seeds": self.seeds, "sampler": self.sampler, "pruner": self.pruner,
+                "gym_packages": list(self.gym_packages)}
 
 
-SPEC_DEFAULTS = {"seeds": 1, "sampler": "tpe", "pruner": "median"}
+SPEC_DEFAULTS = {"seeds": 1, "sampler": "tpe", "pruner": "median", "gym_packages": []}
 """what a study made before these settings existed ran with"""
 SAMPLERS = ("tpe", "cmaes", "random")
 PRUNERS = ("median", "halving", "none")
@@ -322,7 +325,8 @@ def objective(settings: StudySettings) -> Callable:
 
             try:
                 train(TrainSettings(spec.algo, spec.env_id, seed=seed, steps=spec.steps, out=out,
-                                    hyperparameters=hyper, env_kwargs=spec.env_kwargs, eval_every=settings.eval_every,
+                                    hyperparameters=hyper, env_kwargs=spec.env_kwargs, gym_packages=spec.gym_packages,
+                                    eval_every=settings.eval_every,
                                     stop_at=spec.stop_at, eval_episodes=settings.eval_episodes, video=False,
                                     tensorboard=False, force=True, progress=False), on_evaluation=report)
             except Interrupted:
@@ -548,6 +552,7 @@ def add_parsers(sub) -> None:
         cmd.add_argument("--minutes", type=float, default=None, help="stop starting trials after this many minutes")
         cmd.add_argument("--eval-every", type=int, default=None, help="steps between periodic evaluations")
         cmd.add_argument("--eval-episodes", type=int, default=None, help="episodes of each trial's final evaluation")
+        cmd.add_argument("--gym-packages", nargs="+", default=[], metavar="PKG", help=GYM_PACKAGES_HELP)
         cmd.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     tune.add_argument("--trials", type=int, default=20, help="trials in the study, all workers together (default: 20)")
     tune.add_argument("--seed", type=int, default=0, help="seed of the sampler (default: 0)")
@@ -570,10 +575,13 @@ def run(args: argparse.Namespace) -> int:
     """`zoo tune` and `zoo bench`: check everything, then run workers on the study."""
     from zoo.agents.configs import build_config
     from zoo.agents.registry import check_fits, get_algorithm
-    from zoo.envs.make import make_env
+    from zoo.envs.make import import_gym_packages, make_env, split_env_id
     from zoo.training.presets import DEFAULT_STEPS, preset
 
     kind = args.command
+    args.env_id, module = split_env_id(args.env_id)
+    packages = tuple(dict.fromkeys([*args.gym_packages, *([module] if module else [])]))
+    import_gym_packages(packages)
     algorithm = get_algorithm(args.algo)
 
     if kind == "tune" and args.algo not in SEARCH_SPACES:
@@ -604,7 +612,8 @@ def run(args: argparse.Namespace) -> int:
         raise ZooError(f"--study {name!r}: use letters, digits, '-', '_' and '.' (it names a folder under runs/)")
     settings = StudySettings(
         spec=StudySpec(kind, args.algo, args.env_id, steps, hyper, stop_at=chosen.get("stop_at"), seeds=trial_seeds,
-                       sampler=getattr(args, "sampler", "tpe"), pruner=getattr(args, "pruner", "median")), study=name,
+                       sampler=getattr(args, "sampler", "tpe"), pruner=getattr(args, "pruner", "median"),
+                       gym_packages=packages), study=name,
         storage=args.storage or default_storage(), trials=count, minutes=args.minutes, jobs=args.jobs,
         seed=getattr(args, "seed", 0), eval_every=args.eval_every, eval_episodes=args.eval_episodes)
     open_study(open_storage(settings.storage), name, settings.spec, settings.seed)  # checks it fits
@@ -635,8 +644,9 @@ def _print_study(settings: StudySettings) -> int:
               f"{best['value']:.4g}")
         for key, value in study.best_trial.params.items():
             print(f"  {key} = {value}")
+        packages = f" --gym-packages {' '.join(settings.spec.gym_packages)}" if settings.spec.gym_packages else ""
         print(f"hyperparameters written to {folder / 'best.json'}; train with them: zoo train {settings.spec.algo} "
-              f"{settings.spec.env_id} --hyperparams {folder / 'best.json'}")
+              f"{settings.spec.env_id} --hyperparams {folder / 'best.json'}{packages}")
         return 0
     by_seed = {}
     for t in sorted(done, key=lambda t: t.number):
