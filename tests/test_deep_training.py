@@ -119,6 +119,34 @@ def test_resume_continues_weights_optimiser_counters_and_metrics(tmp_path):
     assert episodes == list(range(1, len(episodes) + 1))
 
 
+def test_resume_keeps_the_runs_evaluations_snapshots_and_video_setting(tmp_path):
+    hyper = {"learning_starts": 300, "buffer_size": 5000, "num_envs": 2}
+    out, _, _ = quick(tmp_path, "dqn", "CartPole-v1", steps=1_000, seed=2, hyperparameters=hyper, eval_episodes=3,
+                      eval_every=250, periodic_eval_episodes=4, snapshot_every=500)
+    schedule = json.loads((out / "config.json").read_text())["schedule"]
+    assert schedule == {"eval_every": 250, "periodic_eval_episodes": 4, "eval_episodes": 3, "eval_protocol": "both",
+                        "snapshot_every": 500, "video": False, "tensorboard": False}
+    # resumed from the command line with none of those flags: the run goes on as it was configured (the defaults
+    # would evaluate every 200 steps on 10 episodes, take no snapshots, film a video and log TensorBoard)
+    done = subprocess.run([sys.executable, "-m", "zoo.cli", "train", "--resume", str(out), "--steps", "2000"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    evals = [line.split(",") for line in (out / "evaluations.csv").read_text().splitlines()[1:]]
+    assert [int(e[0]) for e in evals] == [250, 500, 750, 1000, 1250, 1500, 1750, 2000]
+    assert {int(e[4]) for e in evals} == {4}
+    assert sorted(p.name for p in (out / "snapshots").glob("*.safetensors")) == [
+        f"{step:010d}.safetensors" for step in (500, 1000, 1500, 2000)]
+    assert not (out / "replay.mp4").exists() and not (out / "tensorboard").exists()
+    assert json.loads((out / "results.json").read_text())["n_episodes"] == 3
+    # a flag given to the resume wins over the recorded one, and is recorded for the next
+    done = subprocess.run([sys.executable, "-m", "zoo.cli", "train", "--resume", str(out), "--steps", "3000",
+                           "--eval-every", "500"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    evals = [int(line.split(",")[0]) for line in (out / "evaluations.csv").read_text().splitlines()[1:]]
+    assert evals[-2:] == [2500, 3000]
+    assert json.loads((out / "config.json").read_text())["schedule"]["eval_every"] == 500
+
+
 def test_ctrl_c_saves_a_checkpoint_and_resume_finishes(tmp_path):
     out = tmp_path / "interrupted"
     cmd = [sys.executable, "-m", "zoo.cli", "train", "dqn", "CartPole-v1", "--steps", "500000", "--out", str(out),

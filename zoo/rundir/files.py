@@ -78,8 +78,8 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-_OPTIONAL = ("gym_packages", "preprocessing", "command", "stopped_by_time_limit", "stopped_when_solved", "converted_from",
-             "initialized_from", "versions", "created")
+_OPTIONAL = ("gym_packages", "preprocessing", "command", "schedule", "stopped_by_time_limit", "stopped_when_solved",
+             "converted_from", "initialized_from", "versions", "created")
 """RunConfig's fields that config.json may leave out, in the order it writes them."""
 
 
@@ -102,6 +102,9 @@ class RunConfig:
     """Atari observation pipeline (zoo.envs.atari.PREPROCESSING)"""
     command: str | None = None
     """the command line(s) that trained it, one per session"""
+    schedule: dict[str, Any] | None = None
+    """how it was evaluated while training and scored at the end (eval_every, periodic_eval_episodes,
+    eval_episodes, eval_protocol, snapshot_every, video, tensorboard): ``--resume`` continues with these"""
     stopped_by_time_limit: dict[str, Any] | None = None
     stopped_when_solved: dict[str, Any] | None = None
     """{"stop_at": threshold, "at_step": step}: a periodic evaluation reached the threshold"""
@@ -176,6 +179,9 @@ def _check_types(kwargs: dict[str, Any], where: Path | str) -> None:
         if not isinstance(kwargs[name], kind) or isinstance(kwargs[name], bool):
             raise ZooError(f"{where}: {name} should be {words[kind]}, not {str(kwargs[name])[:80]!r}. Retrain, or "
                            "pull it again.")
+    if not isinstance(kwargs.get("schedule", {}), dict):
+        raise ZooError(f"{where}: schedule should be an object, not {str(kwargs['schedule'])[:80]!r}. Retrain, or pull "
+                       "it again.")
     packages = kwargs.get("gym_packages")
     if packages is not None and not (isinstance(packages, list) and all(isinstance(x, str) for x in packages)):
         raise ZooError(f"{where}: gym_packages should be a list of module names, not {str(packages)[:80]!r}. "

@@ -60,9 +60,36 @@ def resume_settings(run_dir: Path, steps: int | None = None, **overrides: Any) -
     if total == done:
         raise ZooError(f"{run_dir} has already trained all its {done:,} steps. Pass --steps with a larger total "
                        f"(e.g. --steps {max(done, 1) * 2:,}) to continue it.")
+    recorded = _recorded_schedule(config.schedule or {}, run_dir / "config.json", skip=overrides)
     return TrainSettings(algo=config.algo, env_id=config.env_id, seed=config.seed, steps=total, out=run_dir,
                          hyperparameters=config.hyperparameters, env_kwargs=config.env_kwargs, resume=True,
-                         gym_packages=tuple(config.gym_packages or ()), **overrides)
+                         gym_packages=tuple(config.gym_packages or ()), **recorded, **overrides)
+
+
+SCHEDULE = {"eval_every": int, "periodic_eval_episodes": int, "eval_episodes": int, "eval_protocol": str,
+            "snapshot_every": int, "video": bool, "tensorboard": bool}
+"""The settings config.json records as its ``schedule`` and ``--resume`` takes back (flags given then win): the
+periodic evaluations choose the kept weights, so a resumed run must not silently play fewer or rarer games."""
+
+
+def _schedule(s: TrainSettings, plan: RunPlan) -> dict[str, Any]:
+    """The schedule this session trains with (defaults and the preset applied), for config.json."""
+    return {"eval_every": plan.eval_every, "periodic_eval_episodes": plan.periodic_episodes,
+            "eval_episodes": plan.eval_episodes, "eval_protocol": s.eval_protocol, "snapshot_every": s.snapshot_every,
+            "video": s.video, "tensorboard": s.tensorboard}
+
+
+def _recorded_schedule(schedule: dict[str, Any], where: Path, skip: dict[str, Any]) -> dict[str, Any]:
+    """The schedule a run recorded (runs made before it was recorded have none), less the names in ``skip``."""
+    recorded = {}
+    for name, kind in SCHEDULE.items():
+        if name in schedule and name not in skip:
+            value = schedule[name]
+            if type(value) is not kind:  # exactly: a bool is not a whole number of steps here
+                raise ZooError(f"{where}: schedule.{name} {str(value)[:40]!r} is damaged. Give --"
+                               f"{name.replace('_', '-')} to resume, or train again.")
+            recorded[name] = value
+    return recorded
 
 
 @dataclass(frozen=True)
@@ -261,7 +288,9 @@ def _train(s: TrainSettings, plan: RunPlan, on_evaluation: Callable[[int, float]
     commands = [c for c in (earlier and earlier.command, s.command) if c]  # every session's command, in order
     run_config = RunConfig(algo=s.algo, env_id=s.env_id, seed=s.seed, steps=plan.steps, spaces=plan.spaces,
                            hyperparameters=dataclasses.asdict(config), env_kwargs=s.env_kwargs,
-                           gym_packages=list(s.gym_packages) or None, preprocessing=_preprocessing(s.env_id, s.env_kwargs), command="\n".join(commands) or None,
+                           gym_packages=list(s.gym_packages) or None,
+                           preprocessing=_preprocessing(s.env_id, s.env_kwargs), command="\n".join(commands) or None,
+                           schedule=_schedule(s, plan),
                            initialized_from=earlier.initialized_from if earlier else plan.initialized_from)
     write_config(work, run_config)  # from now on the directory describes its run, and a checkpoint resumes it
     state.sessions += 1
