@@ -12,7 +12,8 @@ interleaved in one run so the CPU's drift between runs (±10-15% here) cancels.
 - the third session's levers, each against the path it replaced: s' through the online and target nets
   in one pass (``twin_forward``) or in two; bf16 frames made from uint8 at once or through fp32; NCHW
   for an fp32 CPU (the agent's layout before); all parameters in one flat tensor (one norm for the clip,
-  Adam over one tensor; dropped, see BENCHMARKS.md).
+  Adam over one tensor; dropped, see BENCHMARKS.md);
+- the fourth session's: the first convolution as space-to-depth (8×8/4 over 4 channels = 2×2/1 over 64).
 
     python benchmarks/update_levers.py [--rounds 3] [--repeats 40] [--only SUBSTRING]
 
@@ -99,6 +100,44 @@ def session3_cases():
             ("bf16 + channels_last, bf16 frames, twin s' pass (the agent now)", agent("bf16"), twin)]
 
 
+class SpaceToDepthConv(torch.nn.Module):
+    """A k×k convolution of stride r (r divides k and the frame) as a (k/r)×(k/r) convolution of stride 1 over
+    r×r pixel blocks folded into channels: the same sums in another order. It holds the original weight and
+    bias, so Adam and the state dict see the same parameters."""
+
+    def __init__(self, conv: torch.nn.Conv2d) -> None:
+        super().__init__()
+        self.weight, self.bias, self.r = conv.weight, conv.bias, conv.stride[0]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        r, (n, c, h, w), (o, _, k, _) = self.r, x.shape, self.weight.shape
+        blocks = x.reshape(n, c, h // r, r, w // r, r).permute(0, 1, 3, 5, 2, 4).reshape(n, c * r * r, h // r, w // r)
+        weight = self.weight.reshape(o, c, k // r, r, k // r, r).permute(0, 1, 3, 5, 2, 4).reshape(o, c * r * r, k // r,
+                                                                                                       k // r)
+        fmt = torch.channels_last if x.is_contiguous(memory_format=torch.channels_last) else torch.contiguous_format
+        return torch.nn.functional.conv2d(blocks.contiguous(memory_format=fmt), weight.contiguous(memory_format=fmt),
+                                          self.bias)
+
+
+def session4_cases():
+    """The fourth session's lever (2026-12-04): the first convolution (8×8, stride 4, over 4 channels) as a 2×2
+    convolution of stride 1 over 64 channels (space-to-depth), against the agent's, s' in two forwards on both
+    sides (twin_forward takes plain convolutions only)."""
+    def agent(precision, s2d):
+        def make():
+            torch.set_num_threads(2)
+            a, batches = pong_agent("small", precision, True)
+            if s2d:
+                for net in (a.q, a.target):
+                    net.body.conv[0] = SpaceToDepthConv(net.body.conv[0])
+            return a, batches
+        return make
+
+    two = s_prime_pass(False)
+    return [(f"{p} + channels_last, two s' forwards, {'space-to-depth first conv' if s2d else 'first conv as is'}",
+             agent(p, s2d), two) for p in ("fp32", "bf16") for s2d in (False, True)]
+
+
 def timed(fn, repeats: int) -> float:
     for _ in range(5):
         fn()
@@ -154,7 +193,8 @@ def main() -> None:
     parser.add_argument("--only", default="", help="time only the update variants whose name has this text")
     args = parser.parse_args()
     print(f"CPU: {cpu_description()}; torch {torch.__version__}, capability {torch.backends.cpu.get_cpu_capability()}\n")
-    cases = [(n, m, AS_IS) for n, m in update_cases(["default", "max-autotune-no-cudagraphs"])] + session3_cases()
+    cases = ([(n, m, AS_IS) for n, m in update_cases(["default", "max-autotune-no-cudagraphs"])] + session3_cases()
+             + session4_cases())
     cases = [c for c in cases if args.only in c[0]]
     built = []
     for name, make, patch in cases:
