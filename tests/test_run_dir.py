@@ -207,3 +207,27 @@ def test_results_json_carries_the_keys_sb3_and_rl_zoo_write_and_reads_either(tmp
     old = {k: v for k, v in data.items() if k not in ("n_eval_episodes", "is_deterministic", "eval_datetime")}
     (tmp_path / "results.json").write_text(json.dumps(old))
     assert read_results(tmp_path).n_episodes == 2
+
+
+def test_the_kept_evaluation_is_the_latest_to_tie_or_beat_the_best_as_the_trainer_keeps(tmp_path):
+    from zoo.rundir.card import kept_evaluation
+
+    (tmp_path / "evaluations.csv").write_text("step,wall_s,mean_reward,std_reward,n_episodes,train_s\n"
+                                              "100,1,1.0,0,10,1\n200,2,3.0,0,10,2\n300,3,3.0,0,20,3\n400,4,2.0,0,10,4\n")
+    assert kept_evaluation(tmp_path) == {"step": 300, "mean_reward": 3.0, "n_episodes": 20}
+    assert kept_evaluation(tmp_path / "none") is None
+
+
+def test_a_deep_runs_card_names_the_evaluation_whose_weights_it_kept(tmp_path):
+    out = train(TrainSettings("dqn", "CartPole-v1", seed=4, out=tmp_path / "dqn", steps=3_000, eval_every=500,
+                              snapshot_every=500, eval_episodes=5, video=False, tensorboard=False,
+                              hyperparameters={"learning_starts": 300, "buffer_size": 5000, "num_envs": 2}))
+    card = (out / "README.md").read_text()
+    step = int(card.split("best periodic evaluation, at step ")[1].split(" ")[0].replace(",", ""))
+    kept, snapshot = (safe_open(path, "pt") for path in (out / "model.safetensors",
+                                                         out / "snapshots" / f"{step:010d}.safetensors"))
+    assert all(kept.get_tensor(k).equal(snapshot.get_tensor(k)) for k in kept.keys())
+
+
+def test_a_tabular_runs_card_claims_no_kept_evaluation(run):
+    assert "best periodic evaluation" not in (run / "README.md").read_text()  # it keeps its final table

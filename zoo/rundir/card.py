@@ -8,6 +8,7 @@ from pathlib import Path
 
 from zoo.rundir.atomic import write_text
 from zoo.rundir.files import Results, RunConfig, read_config, read_results
+from zoo.rundir.metrics import read_csv
 
 LIBRARY_NAME = "value-zoo"
 
@@ -43,9 +44,10 @@ def leaderboard_id(env_id: str) -> str:
     return field_id(env_id, {"repeat_action_probability": 0.0}) if env_id.startswith("ALE/") else env_id
 
 
-def model_card(config: RunConfig, results: Results, leaderboard: bool = False) -> str:
+def model_card(config: RunConfig, results: Results, leaderboard: bool = False, kept: dict | None = None) -> str:
     """The card's text; ``REPO_ID`` stands for the repo name until ``zoo push`` fills it in. ``leaderboard``:
-    the run holds ``agent.pt`` for the Open RL Leaderboard, which the card tags and names."""
+    the run holds ``agent.pt`` for the Open RL Leaderboard, which the card tags and names. ``kept``: the periodic
+    evaluation whose weights the run kept (``kept_evaluation``), which the card names."""
     from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
     algo, env_id = config.algo, config.env_id
@@ -96,12 +98,16 @@ def model_card(config: RunConfig, results: Results, leaderboard: bool = False) -
                      "are this run's own.")
     stopped, solved = config.stopped_by_time_limit, config.stopped_when_solved
     if stopped:
-        trained = f"{stopped['at_step']:,} environment steps ({stopped['minutes']:g} minutes of training)"
+        trained = (f"{stopped['at_step']:,} environment steps (stopped by a time limit of {stopped['minutes']:g} "
+                   "minutes of training)")
     elif solved:
         trained = (f"{solved['at_step']:,} environment steps (it stopped when a periodic evaluation reached a mean "
                    f"of {solved['stop_at']:g}; the score below comes from other, held-out episodes)")
     else:
         trained = f"{config.steps:,} environment steps"
+    kept_note = (f" Its weights are those of its best periodic evaluation, at step {kept['step']:,} (mean "
+                 f"{kept['mean_reward']:.2f} over {kept['n_episodes']} episodes); that evaluation chose them, so the "
+                 "score below comes from other, held-out episodes." if kept else "")
     kwargs = f" (env kwargs `{config.env_kwargs}`)" if config.env_kwargs else ""
     reproduce = f"\n\n## Train it again\n\n```bash\n{config.command}\n```" if config.command else ""
     standalone = standalone_snippet(config)
@@ -119,7 +125,7 @@ def model_card(config: RunConfig, results: Results, leaderboard: bool = False) -
 
 # {algo} on {env_id}
 
-A **{algo}** agent for `{env_id}`{kwargs}, trained with value-zoo for {trained}, seed {config.seed}.{env_note}
+A **{algo}** agent for `{env_id}`{kwargs}, trained with value-zoo for {trained}, seed {config.seed}.{kept_note}{env_note}
 
 ## Evaluation
 
@@ -243,7 +249,21 @@ def standalone_snippet(config: RunConfig) -> str | None:
             + "action = int(net(x).argmax(-1)[0])  # the greedy action\n")
 
 
+def kept_evaluation(run_dir: Path) -> dict | None:
+    """The periodic evaluation whose weights a deep run kept as ``model.safetensors``: the latest one that tied or
+    beat the best before it, as the trainer keeps them (zoo.training.loop); None without evaluations."""
+    rows = read_csv(run_dir / "evaluations.csv")
+    best, kept = -math.inf, None
+    for step, mean, n in zip(rows.get("step", []), rows.get("mean_reward", []), rows.get("n_episodes", [])):
+        if mean >= best:
+            best, kept = mean, {"step": int(step), "mean_reward": mean, "n_episodes": int(n)}
+    return kept
+
+
 def write_model_card(run_dir: Path) -> None:
-    """(Re)generate ``README.md`` from ``config.json`` and ``results.json``."""
-    write_text(run_dir / "README.md", model_card(read_config(run_dir), read_results(run_dir),
-                                                 leaderboard=(run_dir / LEADERBOARD_FILE).is_file()))
+    """(Re)generate ``README.md`` from ``config.json`` and ``results.json`` (and, for a deep run, ``evaluations.csv``:
+    which evaluation chose its weights)."""
+    config = read_config(run_dir)
+    write_text(run_dir / "README.md", model_card(config, read_results(run_dir),
+                                                 leaderboard=(run_dir / LEADERBOARD_FILE).is_file(),
+                                                 kept=kept_evaluation(run_dir) if is_deep(config) else None))
