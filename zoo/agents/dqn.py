@@ -28,7 +28,7 @@ from zoo.learning.networks import (
     parse_hidden,
     twin_forward,
 )
-from zoo.learning.optim import Adam, clip_grad_norm
+from zoo.learning.optim import Adam
 from zoo.learning.replay import ReplayBuffer
 from zoo.learning.schedules import exponential_schedule, linear_schedule
 from zoo.learning.targets import double_q_target, td_target
@@ -162,11 +162,7 @@ class DQNAgent:
             else:
                 y = td_target(reward, self._forward(self.target, next_obs).max(dim=1).values, done, discount)
         loss = dqn_loss(q_obs, action, y, c.loss)
-        self.optimizer.zero_grad()
-        loss.backward()
-        if c.max_grad_norm > 0:
-            clip_grad_norm(self.optimizer.params, c.max_grad_norm)
-        self.optimizer.step()
+        self.optimizer.minimize(loss, c.max_grad_norm)
         self.updates_done += 1
         return loss.item()
 

@@ -19,7 +19,7 @@ from zoo.envs.collector import Step
 from zoo.errors import ZooError
 from zoo.learning.losses import reinforce_loss
 from zoo.learning.networks import detached_copy, load_weights, mlp, network_input, observation_kind, parse_hidden
-from zoo.learning.optim import Adam, clip_grad_norm
+from zoo.learning.optim import Adam
 from zoo.learning.targets import discounted_returns
 from zoo.rundir.files import Spaces
 
@@ -92,11 +92,7 @@ class ReinforceAgent:
         G = torch.as_tensor(np.concatenate(returns), dtype=torch.float32, device=self.device)
         values = self.value(obs).squeeze(1) if self.value is not None else None
         loss = reinforce_loss(self.policy(obs), actions, G, values, c.normalize_returns, c.entropy_coef)
-        self.optimizer.zero_grad()
-        loss.backward()
-        if c.max_grad_norm > 0:
-            clip_grad_norm(self.optimizer.params, c.max_grad_norm)
-        self.optimizer.step()
+        self.optimizer.minimize(loss, c.max_grad_norm)
         self.updates_done += 1
         return loss.item()
 

@@ -68,9 +68,7 @@ class TD0Agent:
             target = td_target(torch.as_tensor(rewards, dtype=torch.float32, device=self.device), next_v,
                                torch.as_tensor(terminated, dtype=torch.float32, device=self.device), self.config.gamma)
         loss = td0_loss(v, target)
-        self.optimizer.zero_grad()
-        loss.backward()
-        self.optimizer.step()
+        self.optimizer.minimize(loss)
         return loss.item()
 
     def observe(self, step: Step) -> None:

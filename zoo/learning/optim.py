@@ -46,6 +46,14 @@ class Adam:
         """One Adam step on the parameters that have a gradient."""
         self.torch_optimizer.step()
 
+    def minimize(self, loss: torch.Tensor, max_grad_norm: float = 0.0) -> None:
+        """One gradient step down ``loss``: fresh gradients, clipped to ``max_grad_norm`` (when > 0), then Adam."""
+        self.zero_grad()
+        loss.backward()
+        if max_grad_norm > 0:
+            clip_grad_norm(self.params, max_grad_norm)
+        self.step()
+
     def state_dict(self) -> dict[str, Any]:
         return self.torch_optimizer.state_dict()
 
