@@ -79,8 +79,9 @@ def pong_agent(cnn: str, precision: str, channels_last: bool) -> tuple[DQNAgent,
     return agent, [buffer.sample(32, rng) for _ in range(80)]
 
 
-def cartpole_agent() -> tuple[DQNAgent, list]:
-    agent = DQNAgent(DQNConfig(**preset("dqn", "CartPole-v1")["hyperparameters"]), CARTPOLE)
+def cartpole_agent(precision: str = "fp32") -> tuple[DQNAgent, list]:
+    hyper = dict(preset("dqn", "CartPole-v1")["hyperparameters"], precision=precision)
+    agent = DQNAgent(DQNConfig(**hyper), CARTPOLE)
     rng = np.random.default_rng(0)
     buffer = ReplayBuffer(10_000, (4,), np.float32, 8, 0.99, 3)
     for _ in range(1_000):

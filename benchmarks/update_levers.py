@@ -13,7 +13,10 @@ interleaved in one run so the CPU's drift between runs (±10-15% here) cancels.
   in one pass (``twin_forward``) or in two; bf16 frames made from uint8 at once or through fp32; NCHW
   for an fp32 CPU (the agent's layout before); all parameters in one flat tensor (one norm for the clip,
   Adam over one tensor; dropped, see BENCHMARKS.md);
-- the fourth session's: the first convolution as space-to-depth (8×8/4 over 4 channels = 2×2/1 over 64).
+- the fourth session's: the first convolution as space-to-depth (8×8/4 over 4 channels = 2×2/1 over 64);
+- the fifth session's: the CartPole MLP update (batch 256, one thread, as the agent runs it) in bf16 autocast and
+  with torch.compile of both nets; the Pong frames made channels_last in the same pass that converts them from
+  uint8 (one strided copy instead of a conversion and a layout copy).
 
     python benchmarks/update_levers.py [--rounds 3] [--repeats 40] [--only SUBSTRING]
 
@@ -32,7 +35,7 @@ import zoo.agents.dqn as dqn_module
 from update import cartpole_agent, ms_per_update, pong_agent
 from zoo.learning.device import cpu_description
 from zoo.learning.networks import network_input, twin_forward
-from zoo.learning.optim import clip_grad_norm
+from zoo.learning.optim import Adam, clip_grad_norm
 
 
 def two_forwards(a, b, x):
@@ -73,6 +76,8 @@ class FlatAdam:
 
     def step(self) -> None:
         self.optimizer.step()
+
+    minimize = Adam.minimize  # zero_grad, backward, clip over self.params, step: the agent's sequence
 
 
 def session3_cases():
@@ -138,6 +143,50 @@ def session4_cases():
              agent(p, s2d), two) for p in ("fp32", "bf16") for s2d in (False, True)]
 
 
+def strided_frames(agent):
+    """The frames written into a channels_last tensor straight from uint8 NCHW (one strided copy), then scaled in
+    place: the same values as ``network_input`` (a contiguous conversion, then the layout copy)."""
+    def obs_tensor(obs):
+        x = torch.as_tensor(np.asarray(obs))
+        if x.dim() != 4:
+            return network_input(obs, agent.obs_kind, agent.obs_dim, agent.device, agent.channels_last, agent.bf16)
+        out = torch.empty(x.shape, dtype=torch.bfloat16 if agent.bf16 else torch.float32,
+                          memory_format=torch.channels_last)
+        return out.copy_(x).div_(255.0)
+    return obs_tensor
+
+
+def session5_cases():
+    """The fifth session's levers (2026-12-04): the CartPole MLP update in bf16 and compiled, on the one thread
+    the agent gives small networks; the Pong frames converted straight into channels_last."""
+    def cartpole(precision="fp32", compiled=False):
+        def make():
+            torch.set_num_threads(1)
+            a, batches = cartpole_agent(precision)
+            if compiled:
+                a.q, a.target = torch.compile(a.q), torch.compile(a.target)
+                for b in batches[:3]:  # compile outside the timing
+                    a.update(b)
+            return a, batches
+        return make
+
+    def pong(strided):
+        def make():
+            torch.set_num_threads(2)
+            a, batches = pong_agent("small", "bf16", True)
+            if strided:
+                a.obs_tensor = strided_frames(a)
+            return a, batches
+        return make
+
+    return [("CartPole MLP, batch 256, 1 thread, fp32 (the agent as it is)", cartpole(), AS_IS),
+            ("CartPole MLP, batch 256, 1 thread, bf16 autocast", cartpole("bf16"), AS_IS),
+            ("CartPole MLP, batch 256, 1 thread, torch.compile of both nets", cartpole(compiled=True), AS_IS),
+            ("bf16 + channels_last, frames converted then copied to channels_last (the agent as it is)", pong(False),
+             AS_IS),
+            ("bf16 + channels_last, frames converted in one strided copy", pong(True), AS_IS)]
+
+
 def timed(fn, repeats: int) -> float:
     for _ in range(5):
         fn()
@@ -194,7 +243,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"CPU: {cpu_description()}; torch {torch.__version__}, capability {torch.backends.cpu.get_cpu_capability()}\n")
     cases = ([(n, m, AS_IS) for n, m in update_cases(["default", "max-autotune-no-cudagraphs"])] + session3_cases()
-             + session4_cases())
+             + session4_cases() + session5_cases())
     cases = [c for c in cases if args.only in c[0]]
     built = []
     for name, make, patch in cases:
@@ -207,7 +256,7 @@ def main() -> None:
             torch.set_num_threads(1 if "1 thread" in name else 2)
             results[name].append(ms_per_update(agent, batches, args.repeats))
     AS_IS()
-    print("| Pong small-CNN update, batch 32 | ms (median of rounds) | rounds |")
+    print("| update (Pong small CNN, batch 32, unless it says CartPole) | ms (median of rounds) | rounds |")
     print("|---|---:|---|")
     for name, times in results.items():
         print(f"| {name} | {np.median(times):.2f} | {' / '.join(f'{t:.2f}' for t in times)} |")
