@@ -14,7 +14,7 @@ interleaved in one run so the CPU's drift between runs (±10-15% here) cancels.
   for an fp32 CPU (the agent's layout before); all parameters in one flat tensor (one norm for the clip,
   Adam over one tensor; dropped, see BENCHMARKS.md);
 - the fourth session's: the first convolution as space-to-depth (8×8/4 over 4 channels = 2×2/1 over 64);
-- the fifth session's: the CartPole MLP update (batch 256, one thread, as the agent runs it) in bf16 autocast and
+- the sixth session's: the CartPole MLP update (batch 256, one thread, as the agent runs it) in bf16 autocast and
   with torch.compile of both nets; the Pong frames made channels_last in the same pass that converts them from
   uint8 (one strided copy instead of a conversion and a layout copy).
 
@@ -157,7 +157,7 @@ def strided_frames(agent):
 
 
 def session5_cases():
-    """The fifth session's levers (2026-12-04): the CartPole MLP update in bf16 and compiled, on the one thread
+    """The sixth session's levers (2026-12-04): the CartPole MLP update in bf16 and compiled, on the one thread
     the agent gives small networks; the Pong frames converted straight into channels_last."""
     def cartpole(precision="fp32", compiled=False):
         def make():
