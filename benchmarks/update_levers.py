@@ -156,7 +156,7 @@ def strided_frames(agent):
     return obs_tensor
 
 
-def session5_cases():
+def session6_cases():
     """The sixth session's levers (2026-12-04): the CartPole MLP update in bf16 and compiled, on the one thread
     the agent gives small networks; the Pong frames converted straight into channels_last."""
     def cartpole(precision="fp32", compiled=False):
@@ -243,7 +243,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"CPU: {cpu_description()}; torch {torch.__version__}, capability {torch.backends.cpu.get_cpu_capability()}\n")
     cases = ([(n, m, AS_IS) for n, m in update_cases(["default", "max-autotune-no-cudagraphs"])] + session3_cases()
-             + session4_cases() + session5_cases())
+             + session4_cases() + session6_cases())
     cases = [c for c in cases if args.only in c[0]]
     built = []
     for name, make, patch in cases:
