@@ -8,11 +8,13 @@
    achieved GFLOP/s and the fraction of the measured peak of the same precision.
 3. Where an update's time goes: the same steps as ``DQNAgent.update`` timed one by one (input conversion,
    the online forward, the no-grad pass of s' through both nets, the backward, clipping + Adam); what the
-   stages do not add up to is Python and dispatch between them.
+   stages do not add up to is Python and dispatch between them. The CartPole MLP's update by hand
+   (``zoo.learning.mlp_grad``) is split the same way: input, the online forward of [s; s'], the target's
+   forward of s' and the target, the loss and backward written out, clip + Adam over the flat parameters.
 
 Prints the CPU model and torch's capability string first. Run on an idle machine:
 
-    python benchmarks/update.py [--threads 2] [--repeats 50]
+    python benchmarks/update.py [--threads 2] [--repeats 50] [--only CartPole]
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ from zoo.agents.configs import DQNConfig
 from zoo.agents.dqn import DQNAgent
 from zoo.learning.device import cpu_description, native_bf16
 from zoo.learning.frame_replay import FrameReplayBuffer
-from zoo.learning.losses import dqn_loss
+from zoo.learning.losses import dqn_loss, dqn_loss_and_grad
+from zoo.learning.mlp_grad import backward_by_hand, forward, forward_kept
 from zoo.learning.networks import twin_forward
 from zoo.learning.optim import clip_grad_norm
 from zoo.learning.replay import ReplayBuffer
@@ -79,9 +82,9 @@ def pong_agent(cnn: str, precision: str, channels_last: bool) -> tuple[DQNAgent,
     return agent, [buffer.sample(32, rng) for _ in range(80)]
 
 
-def cartpole_agent(precision: str = "fp32") -> tuple[DQNAgent, list]:
+def cartpole_agent(precision: str = "fp32", backward: str = "auto") -> tuple[DQNAgent, list]:
     hyper = dict(preset("dqn", "CartPole-v1")["hyperparameters"], precision=precision)
-    agent = DQNAgent(DQNConfig(**hyper), CARTPOLE)
+    agent = DQNAgent(DQNConfig(**hyper), CARTPOLE, backward=backward)
     rng = np.random.default_rng(0)
     buffer = ReplayBuffer(10_000, (4,), np.float32, 8, 0.99, 3)
     for _ in range(1_000):
@@ -112,6 +115,8 @@ def ms_per_update(agent: DQNAgent, batches: list, repeats: int) -> float:
 
 def stages(agent: DQNAgent, batches: list, repeats: int) -> dict[str, float]:
     """``DQNAgent.update``'s steps (Double DQN, as the presets use), each timed: median ms per stage."""
+    if agent._mlp_linears is not None:
+        return stages_by_hand(agent, batches, repeats)
     c, tick = agent.config, time.perf_counter
     rows: dict[str, list[float]] = {k: [] for k in ("input", "online forward", "target forwards", "backward",
                                                      "clip + Adam", "total")}
@@ -142,10 +147,43 @@ def stages(agent: DQNAgent, batches: list, repeats: int) -> dict[str, float]:
     return {name: float(np.median(v)) for name, v in rows.items()}
 
 
+def stages_by_hand(agent: DQNAgent, batches: list, repeats: int) -> dict[str, float]:
+    """The stages of the update an fp32 MLP gets (``DQNAgent._update_by_hand``): input; the online forward of
+    [s; s'] (both halves: s' for Double DQN's pick); the target forward of s' and the target; the loss and the
+    backward written out; clip + Adam."""
+    c, tick, n = agent.config, time.perf_counter, len(batches[0].action)
+    rows: dict[str, list[float]] = {k: [] for k in ("input", "online forward", "target forwards", "backward",
+                                                     "clip + Adam", "total")}
+    for k in range(repeats + 10):
+        batch = batches[k % len(batches)]
+        t0 = tick()
+        both = agent.obs_tensor(np.concatenate([batch.obs, batch.next_obs]))
+        action, reward = torch.as_tensor(batch.action), torch.as_tensor(batch.reward)
+        done, discount = torch.as_tensor(batch.done), torch.as_tensor(batch.discount)
+        t1 = tick()
+        with torch.no_grad():
+            q_both, kept = forward_kept(agent.q, agent._mlp_linears, both)
+            t2 = tick()
+            y = double_q_target(reward, q_both[n:], forward(agent.target, agent._target_linears, both[n:]), done,
+                                discount)
+            t3 = tick()
+            loss, dq = dqn_loss_and_grad(q_both[:n], action, y, c.loss)
+            backward_by_hand(agent.q, agent._mlp_linears, kept, dq)
+            t4 = tick()
+        agent.optimizer.apply_gradients(c.max_grad_norm)
+        loss.item()
+        t5 = tick()
+        if k >= 10:
+            for name, dt in zip(rows, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t5 - t0)):
+                rows[name].append(dt * 1e3)
+    return {name: float(np.median(v)) for name, v in rows.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=50)
+    parser.add_argument("--only", default="", help="time only the updates whose name has this text (e.g. CartPole)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     bf16 = native_bf16()
@@ -163,7 +201,11 @@ def main() -> None:
         if bf16:
             cases.append((f"Pong {cnn} CNN, bf16 + channels_last", lambda cnn=cnn: pong_agent(cnn, "bf16", True),
                           "bf16"))
-    cases.append(("CartPole MLP 128,128, batch 256, fp32", cartpole_agent, "fp32"))
+    cases.append(("CartPole MLP 128,128, batch 256, fp32, autograd (the agent's update before issue 21's eighth "
+                  "session)", lambda: cartpole_agent(backward="autograd"), "fp32"))
+    cases.append(("CartPole MLP 128,128, batch 256, fp32, backward by hand + flat Adam (the agent's update)",
+                  cartpole_agent, "fp32"))
+    cases = [c for c in cases if args.only in c[0]]
     print("| update | ms | GFLOP per update | GFLOP/s | of peak | input | online fwd | target fwds | backward "
           "| clip + Adam | rest (Python, dispatch) |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")

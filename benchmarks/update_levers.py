@@ -16,7 +16,9 @@ interleaved in one run so the CPU's drift between runs (±10-15% here) cancels.
 - the fourth session's: the first convolution as space-to-depth (8×8/4 over 4 channels = 2×2/1 over 64);
 - the sixth session's: the CartPole MLP update (batch 256, one thread, as the agent runs it) in bf16 autocast and
   with torch.compile of both nets; the Pong frames made channels_last in the same pass that converts them from
-  uint8 (one strided copy instead of a conversion and a layout copy).
+  uint8 (one strided copy instead of a conversion and a layout copy);
+- the eighth session's: the CartPole MLP update with its backward written out (``zoo.learning.mlp_grad``), with
+  torch's per-parameter fused Adam and with the parameters one flat tensor, against autograd's update.
 
     python benchmarks/update_levers.py [--rounds 3] [--repeats 40] [--only SUBSTRING]
 
@@ -162,7 +164,8 @@ def session6_cases():
     def cartpole(precision="fp32", compiled=False):
         def make():
             torch.set_num_threads(1)
-            a, batches = cartpole_agent(precision)
+            # compiled modules only run on autograd's path: the backward by hand calls no module
+            a, batches = cartpole_agent(precision, backward="autograd" if compiled else "auto")
             if compiled:
                 a.q, a.target = torch.compile(a.q), torch.compile(a.target)
                 for b in batches[:3]:  # compile outside the timing
@@ -185,6 +188,26 @@ def session6_cases():
             ("bf16 + channels_last, frames converted then copied to channels_last (the agent as it is)", pong(False),
              AS_IS),
             ("bf16 + channels_last, frames converted in one strided copy", pong(True), AS_IS)]
+
+
+def session8_cases():
+    """The eighth session's levers (2026-12-04), on the CartPole MLP update at batch 256 on the agent's one thread:
+    autograd (the update before), the backward written out with torch's per-parameter fused Adam, and with the
+    parameters one flat tensor for the clip and Adam (the agent's update now)."""
+    def cartpole(backward, flat=True):
+        def make():
+            torch.set_num_threads(1)
+            a, batches = cartpole_agent(backward=backward)
+            if not flat:
+                a.optimizer = Adam(a.q.parameters(), lr=a.config.learning_rate, eps=a.config.adam_eps)
+            return a, batches
+        return make
+
+    return [("CartPole MLP, batch 256, 1 thread, autograd (the agent before this session)", cartpole("autograd"),
+             AS_IS),
+            ("CartPole MLP, batch 256, 1 thread, backward by hand, per-parameter Adam", cartpole("auto", flat=False),
+             AS_IS),
+            ("CartPole MLP, batch 256, 1 thread, backward by hand, flat Adam (the agent now)", cartpole("auto"), AS_IS)]
 
 
 def timed(fn, repeats: int) -> float:
@@ -243,7 +266,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"CPU: {cpu_description()}; torch {torch.__version__}, capability {torch.backends.cpu.get_cpu_capability()}\n")
     cases = ([(n, m, AS_IS) for n, m in update_cases(["default", "max-autotune-no-cudagraphs"])] + session3_cases()
-             + session4_cases() + session6_cases())
+             + session4_cases() + session6_cases() + session8_cases())
     cases = [c for c in cases if args.only in c[0]]
     built = []
     for name, make, patch in cases:

@@ -336,3 +336,94 @@ def test_the_agents_update_is_the_plain_double_dqn_step(precision):
     torch.testing.assert_close(torch.tensor(agent_loss), loss.detach(), **tol)
     for (name, ours), theirs in zip(agent.q.named_parameters(), q.parameters()):
         torch.testing.assert_close(ours, theirs, **tol, msg=name)
+
+
+def test_dqn_loss_and_grad_by_hand():
+    from zoo.learning.losses import dqn_loss_and_grad
+
+    q = torch.tensor([[1.0, 3.0], [2.0, 0.0]])
+    actions, target = torch.tensor([1, 0]), torch.tensor([5.0, 2.5])
+    # errors -2 and -0.5, as above: squared error's gradient 2e / n = e, Huber's clamp(e, ±1) / n
+    loss, grad = dqn_loss_and_grad(q, actions, target, "mse")
+    assert loss.item() == pytest.approx((4 + 0.25) / 2) and grad.tolist() == [[0.0, -2.0], [-0.5, 0.0]]
+    loss, grad = dqn_loss_and_grad(q, actions, target, "huber")
+    assert loss.item() == pytest.approx((1.5 + 0.125) / 2) and grad.tolist() == [[0.0, -0.5], [-0.25, 0.0]]
+    for kind in ("mse", "huber"):  # and autograd's, on random numbers
+        torch.manual_seed(0)
+        q, target = torch.randn(37, 3, requires_grad=True), torch.randn(37) * 2
+        actions = torch.randint(3, (37,))
+        dqn_loss(q, actions, target, kind).backward()
+        loss, grad = dqn_loss_and_grad(q.detach(), actions, target, kind)
+        torch.testing.assert_close(loss, dqn_loss(q, actions, target, kind).detach())
+        torch.testing.assert_close(grad, q.grad)
+
+
+def test_only_plain_relu_mlps_get_the_backward_by_hand():
+    from zoo.learning.mlp_grad import relu_mlp_linears
+    from zoo.learning.networks import QNetwork, build_q_network
+
+    mlp = build_q_network("vector", 4, 2, (16, 8), dueling=True)
+    assert [(m.in_features, m.out_features) for m in relu_mlp_linears(mlp)] == [(4, 16), (16, 8)]
+    assert relu_mlp_linears(build_q_network("vector", 4, 2, (), dueling=False)) == []
+    assert relu_mlp_linears(build_q_network("atari", 0, 6, (), dueling=True, cnn="small")) is None
+    tanh = QNetwork(torch.nn.Sequential(torch.nn.Sequential(torch.nn.Linear(4, 8)), torch.nn.Tanh()), 8, 2)
+    assert relu_mlp_linears(tanh) is None
+    spaces = Spaces({"type": "Box", "shape": [4], "dtype": "float32"}, {"type": "Discrete", "n": 2})
+    assert DQNAgent(DQNConfig(), spaces)._mlp_linears is not None
+    assert DQNAgent(DQNConfig(precision="bf16"), spaces)._mlp_linears is None  # bf16 autocast: autograd
+    assert DQNAgent(DQNConfig(), spaces, backward="autograd")._mlp_linears is None
+
+
+def _replay(obs_space: dict, n_actions: int, rng) -> ReplayBuffer:
+    discrete = obs_space["type"] == "Discrete"
+    buffer = ReplayBuffer(2_000, () if discrete else tuple(obs_space["shape"]), np.int64 if discrete else np.float32,
+                          4, 0.99, 3)
+    for _ in range(300):
+        if discrete:
+            obs, next_obs = rng.integers(obs_space["n"], size=4), rng.integers(obs_space["n"], size=4)
+        else:
+            obs = rng.normal(size=(4, *obs_space["shape"])).astype(np.float32)
+            next_obs = obs + rng.normal(scale=0.1, size=obs.shape).astype(np.float32)
+        buffer.add(obs, rng.integers(n_actions, size=4), rng.normal(size=4), next_obs, rng.random(4) < 0.05,
+                   np.zeros(4, bool))
+    return buffer
+
+
+@pytest.mark.parametrize("settings", [
+    {},  # the CartPole preset below
+    {"dueling": True},
+    {"loss": "mse", "max_grad_norm": 0.5},  # clipped at every step
+    {"hidden": "64", "double": False},
+    {"hidden": "", "batch_size": 100},
+    {"obs": "discrete", "hidden": "64", "max_grad_norm": 0.0},
+])
+def test_the_mlp_update_by_hand_is_autograds(settings):
+    """DQNAgent's update for an fp32 MLP (forward of [s; s'], backward written out, flat Adam) against the same agent
+    with autograd, over 30 updates: the same losses and weights to fp32 rounding (on the AMD EPYC of issue 21 the
+    CartPole preset's are equal bit for bit; other CPUs' matmul kernels may sum in another order)."""
+    from zoo.training.presets import preset
+
+    settings = dict(settings)
+    obs_space = ({"type": "Discrete", "n": 7} if settings.pop("obs", "vector") == "discrete"
+                 else {"type": "Box", "shape": [4], "dtype": "float32"})
+    config = DQNConfig(**{**preset("dqn", "CartPole-v1")["hyperparameters"], **settings})
+    spaces = Spaces(obs_space, {"type": "Discrete", "n": 3})
+    by_hand, reference = DQNAgent(config, spaces, seed=5), DQNAgent(config, spaces, seed=5, backward="autograd")
+    assert by_hand._mlp_linears is not None and by_hand.optimizer.flat is not None
+    assert reference._mlp_linears is None and reference.optimizer.flat is None
+    buffer = _replay(obs_space, 3, np.random.default_rng(5))
+    rng = np.random.default_rng(6)
+    for k in range(30):
+        batch = buffer.sample(config.batch_size, rng)
+        if k % 10 == 9:
+            by_hand.update_target(), reference.update_target()
+        assert by_hand.update(batch) == pytest.approx(reference.update(batch), rel=1e-5, abs=1e-7)
+    for (name, ours), theirs in zip(by_hand.q.named_parameters(), reference.q.parameters()):
+        assert not torch.equal(ours, DQNAgent(config, spaces, seed=5).q.get_parameter(name))  # it learned
+        torch.testing.assert_close(ours, theirs, rtol=1e-5, atol=1e-6, msg=name)
+    # the flat Adam's state is torch's per-parameter layout, and loads into the autograd agent's optimiser
+    state = by_hand.optimizer.state_dict()
+    assert sorted(state["state"]) == list(range(len(list(by_hand.q.parameters()))))
+    reference.optimizer.load_state_dict(state)
+    for i, p in enumerate(reference.q.parameters()):
+        assert state["state"][i]["exp_avg"].shape == p.shape and float(state["state"][i]["step"]) == 30.0

@@ -17,7 +17,8 @@ from zoo.agents.configs import DQNConfig
 from zoo.envs.collector import Step
 from zoo.errors import ZooError
 from zoo.learning.device import native_bf16
-from zoo.learning.losses import dqn_loss
+from zoo.learning.losses import dqn_loss, dqn_loss_and_grad
+from zoo.learning.mlp_grad import backward_by_hand, forward, forward_kept, relu_mlp_linears
 from zoo.learning.networks import (
     CNNS,
     build_q_network,
@@ -65,8 +66,13 @@ class DQNAgent:
     algo = "dqn"
     Config = DQNConfig
 
-    def __init__(self, config: DQNConfig, spaces: Spaces, seed: int = 0, device: str = "cpu") -> None:
+    def __init__(self, config: DQNConfig, spaces: Spaces, seed: int = 0, device: str = "cpu", *,
+                 backward: str = "auto") -> None:
+        """``backward="autograd"`` keeps autograd even where the update's backward is written out (see below):
+        for the tests and benchmarks that compare the two."""
         _check(config)
+        if backward not in ("auto", "autograd"):
+            raise ValueError(f"backward must be auto or autograd, not {backward!r}")
         obs_desc, act_desc = spaces.observation, spaces.action
         if act_desc["type"] != "Discrete":
             raise ZooError(f"dqn needs a discrete action space, not {act_desc['type']}")
@@ -91,9 +97,17 @@ class DQNAgent:
         if self.channels_last:
             self.q = self.q.to(memory_format=torch.channels_last)
         self.target = copy.deepcopy(self.q).requires_grad_(False)
+        # An fp32 MLP on the CPU learns without autograd: its backward written out (zoo.learning.mlp_grad), its
+        # parameters one flat tensor for Adam. CartPole's preset update, issue 21: 0.94 against 1.13 ms on one
+        # core of an AMD EPYC (Zen 4), and the preset's training ends with the same weights bit for bit there
+        # (benchmarks/cartpole_backward.py, BENCHMARKS.md).
+        by_hand = backward == "auto" and self.device.type == "cpu" and not self.bf16 and self.obs_kind != "atari"
+        self._mlp_linears = relu_mlp_linears(self.q) if by_hand else None
+        self._target_linears = relu_mlp_linears(self.target) if by_hand else None
         # Fused Adam: one kernel for all parameters instead of a loop of small ops (1.7 vs 2.0 ms per update
         # of a small MLP on this CPU, where per-op overhead dominates), built at the first update.
-        self.optimizer = Adam(self.q.parameters(), lr=config.learning_rate, eps=config.adam_eps)
+        self.optimizer = Adam(self.q.parameters(), lr=config.learning_rate, eps=config.adam_eps,
+                              flat=self._mlp_linears is not None)
         self.steps_done = 0
         self.updates_done = 0
         self.last_loss = float("nan")
@@ -145,6 +159,8 @@ class DQNAgent:
     # -- learning -------------------------------------------------------------------------------------
     def update(self, batch) -> float:
         """One gradient step on a replay minibatch; returns the loss."""
+        if self._mlp_linears is not None:
+            return self._update_by_hand(batch)
         c = self.config
         obs, next_obs = self.obs_tensor(batch.obs), self.obs_tensor(batch.next_obs)
         action = torch.as_tensor(batch.action, device=self.device)
@@ -163,6 +179,28 @@ class DQNAgent:
                 y = td_target(reward, self._forward(self.target, next_obs).max(dim=1).values, done, discount)
         loss = dqn_loss(q_obs, action, y, c.loss)
         self.optimizer.minimize(loss, c.max_grad_norm)
+        self.updates_done += 1
+        return loss.item()
+
+    def _update_by_hand(self, batch) -> float:
+        """``update`` for an fp32 ReLU MLP on the CPU: the same step, with s and s' in one forward through the
+        online net (no graph) and the backward written out (``zoo.learning.mlp_grad``)."""
+        c = self.config
+        n = len(batch.action)
+        both = self.obs_tensor(np.concatenate([batch.obs, batch.next_obs]))
+        action = torch.as_tensor(batch.action)
+        reward, done = torch.as_tensor(batch.reward), torch.as_tensor(batch.done)
+        discount = torch.as_tensor(batch.discount)
+        with torch.no_grad():
+            q_both, kept = forward_kept(self.q, self._mlp_linears, both)
+            next_target = forward(self.target, self._target_linears, both[n:])
+            if c.double:
+                y = double_q_target(reward, q_both[n:], next_target, done, discount)
+            else:
+                y = td_target(reward, next_target.max(dim=1).values, done, discount)
+            loss, dq = dqn_loss_and_grad(q_both[:n], action, y, c.loss)
+            backward_by_hand(self.q, self._mlp_linears, kept, dq)
+        self.optimizer.apply_gradients(c.max_grad_norm)
         self.updates_done += 1
         return loss.item()
 

@@ -48,3 +48,21 @@ def td0_loss(v: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """Semi-gradient TD(0): the squared TD error ``mean((r + γ v(s') - v(s))²)`` with the target held
     fixed, so its gradient is ``-δ ∇v(s)``, the update of Sutton & Barto's section 9.3."""
     return F.mse_loss(v, target.detach())
+
+
+def dqn_loss_and_grad(q: torch.Tensor, actions: torch.Tensor, target: torch.Tensor,
+                      kind: str = "huber") -> tuple[torch.Tensor, torch.Tensor]:
+    """``dqn_loss`` and its gradient by ``q`` ([batch, n_actions]: zero but at the actions taken), worked out
+    instead of backpropagated, for updates written by hand (``zoo.learning.mlp_grad``). Huber (δ = 1):
+    ``d`` inside ±1, else ``sign(d)``, over the batch; squared error: ``2 d`` over the batch."""
+    idx = actions[:, None]
+    taken = q.gather(1, idx)
+    d = taken - target[:, None]
+    n = d.shape[0]
+    if kind == "huber":
+        loss = F.smooth_l1_loss(taken, target[:, None])
+        grad = d.clamp_(-1.0, 1.0).mul_(1.0 / n)
+    else:
+        loss = F.mse_loss(taken, target[:, None])
+        grad = d.mul_(2.0 / n)
+    return loss, torch.zeros_like(q).scatter_(1, idx, grad)
