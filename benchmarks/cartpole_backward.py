@@ -1,9 +1,8 @@
 """The CartPole DQN preset learning with autograd's update and with the backward written out, side by side.
 
 Since issue 21's eighth session an fp32 MLP's DQN update runs without autograd (``zoo.learning.mlp_grad``: one
-forward of [s; s'], the backward by hand, the parameters one flat tensor for the clip and Adam). Goal 3 of the
-issue asks that such a change leave learning unchanged: this runs the whole `zoo train dqn CartPole-v1 --seed S`
-both ways in fresh interpreters, interleaved seed by seed, and prints for each run its training seconds until the
+forward of [s; s'], the backward by hand). Goal 3 of the issue asks that such a change leave learning unchanged:
+this runs the whole `zoo train dqn CartPole-v1 --seed S` both ways in fresh interpreters, interleaved seed by seed, and prints for each run its training seconds until the
 preset's stop (evaluations excluded, the run's own clock), the agent steps it took, its held-out final evaluation
 (the run's results.json) and whether its weights equal the autograd run's of the same seed bit for bit.
 

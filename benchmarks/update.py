@@ -10,7 +10,7 @@
    the online forward, the no-grad pass of s' through both nets, the backward, clipping + Adam); what the
    stages do not add up to is Python and dispatch between them. The CartPole MLP's update by hand
    (``zoo.learning.mlp_grad``) is split the same way: input, the online forward of [s; s'], the target's
-   forward of s' and the target, the loss and backward written out, clip + Adam over the flat parameters.
+   forward of s' and the target, the loss and backward written out, clip + Adam.
 
 Prints the CPU model and torch's capability string first. Run on an idle machine:
 
@@ -203,7 +203,7 @@ def main() -> None:
                           "bf16"))
     cases.append(("CartPole MLP 128,128, batch 256, fp32, autograd (the agent's update before issue 21's eighth "
                   "session)", lambda: cartpole_agent(backward="autograd"), "fp32"))
-    cases.append(("CartPole MLP 128,128, batch 256, fp32, backward by hand + flat Adam (the agent's update)",
+    cases.append(("CartPole MLP 128,128, batch 256, fp32, backward by hand (the agent's update)",
                   cartpole_agent, "fp32"))
     cases = [c for c in cases if args.only in c[0]]
     print("| update | ms | GFLOP per update | GFLOP/s | of peak | input | online fwd | target fwds | backward "

@@ -97,17 +97,15 @@ class DQNAgent:
         if self.channels_last:
             self.q = self.q.to(memory_format=torch.channels_last)
         self.target = copy.deepcopy(self.q).requires_grad_(False)
-        # An fp32 MLP on the CPU learns without autograd: its backward written out (zoo.learning.mlp_grad), its
-        # parameters one flat tensor for Adam. CartPole's preset update, issue 21: 0.94 against 1.13 ms on one
-        # core of an AMD EPYC (Zen 4), and the preset's training ends with the same weights bit for bit there
-        # (benchmarks/cartpole_backward.py, BENCHMARKS.md).
+        # An fp32 MLP on the CPU learns without autograd: its backward written out (zoo.learning.mlp_grad).
+        # CartPole's preset update, issue 21: 0.96 against 1.13 ms on one core of an AMD EPYC (Zen 4), and the
+        # preset's training ends with the same weights bit for bit there (benchmarks/cartpole_backward.py).
         by_hand = backward == "auto" and self.device.type == "cpu" and not self.bf16 and self.obs_kind != "atari"
         self._mlp_linears = relu_mlp_linears(self.q) if by_hand else None
         self._target_linears = relu_mlp_linears(self.target) if by_hand else None
         # Fused Adam: one kernel for all parameters instead of a loop of small ops (1.7 vs 2.0 ms per update
         # of a small MLP on this CPU, where per-op overhead dominates), built at the first update.
-        self.optimizer = Adam(self.q.parameters(), lr=config.learning_rate, eps=config.adam_eps,
-                              flat=self._mlp_linears is not None)
+        self.optimizer = Adam(self.q.parameters(), lr=config.learning_rate, eps=config.adam_eps)
         self.steps_done = 0
         self.updates_done = 0
         self.last_loss = float("nan")

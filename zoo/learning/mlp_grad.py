@@ -1,15 +1,14 @@
 """A ReLU-MLP Q-network's forward and backward written out by hand: the small networks' update without autograd.
 
 CartPole's batch-256 update of a 128×128 MLP spends as much time between its kernels as in them: its five
-256×128×128 matmuls take ~0.45 ms on one core at the core's peak, and autograd's bookkeeping, the relu masks
-and an optimiser over six tensors most of the rest (issue 21, BENCHMARKS.md). Here the same sums run as
-plain tensor ops under ``no_grad``:
+256×128×128 matmuls take ~0.45 ms on one core at the core's peak, and autograd's bookkeeping, the s' forwards
+and the optimiser most of the rest (issue 21, BENCHMARKS.md). Here the same sums run as plain tensor ops under
+``no_grad``:
 
 - one forward of ``[s; s']`` through the online net, keeping each layer's output: its first rows are the
   forward of s with the activations the backward needs, its last rows the online net's values of s' that
   Double DQN's target picks with (no graph, so the s' rows cost no backward);
-- the backward of the TD loss through the kept activations, each gradient written in place into ``.grad``
-  (views of one flat gradient when the optimiser is ``Adam(flat=True)``).
+- the backward of the TD loss through the kept activations, each gradient written in place into ``.grad``.
 
 The gradients are autograd's, op for op: for the CartPole preset the weights after a run of updates are bit
 for bit those of the autograd update (tests/test_deep_math.py); a dueling head differs from autograd only in

@@ -45,9 +45,8 @@ def load_weights(net: nn.Module, state: dict[str, torch.Tensor], what: str) -> N
 
 
 def detached_copy(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """Weights as contiguous CPU tensors of their own, ready for safetensors (which refuses tensors that share
-    memory, as the views of one flat tensor of ``Adam(flat=True)`` do)."""
-    return {k: v.detach().cpu().clone(memory_format=torch.contiguous_format) for k, v in state.items()}
+    """Weights as contiguous CPU tensors, ready for safetensors."""
+    return {k: v.detach().cpu().contiguous() for k, v in state.items()}
 
 
 def network_input(obs, kind: str, dim: int, device: torch.device, channels_last: bool = False,
