@@ -112,7 +112,11 @@ def test_resume_continues_weights_optimiser_counters_and_metrics(tmp_path):
     assert after["param_groups"][0]["lr"] == before["param_groups"][0]["lr"]
     lines = (out / "metrics.csv").read_text().splitlines()
     assert len(lines) > episodes_before and lines.count(lines[0]) == 1  # appended, one header
-    assert json.loads((out / "config.json").read_text())["steps"] == 2_000
+    config = json.loads((out / "config.json").read_text())
+    assert config["steps"] == 2_000
+    # each session's machine, in order: here both on this CPU, CartPole's MLP on one thread in fp32
+    assert [(m["device"], m["precision"], m["threads"], m["torch"]) for m in config["trained_on"]] == [
+        ("cpu", "fp32", 1, torch.__version__)] * 2
     steps = [int(line.split(",")[0]) for line in lines[1:]]
     assert steps == sorted(steps) and steps[-1] > 1_000
     episodes = [int(line.split(",")[1]) for line in lines[1:]]

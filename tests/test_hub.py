@@ -434,6 +434,13 @@ def test_a_pulled_agent_fine_tunes_with_init_from_and_its_card_says_from_what(se
     card = (out / "README.md").read_text()
     assert "Started from the weights of `tester/trap-dqn` (dqn on toy/Trap-v0, trained 4,000" in card
     assert "fresh replay buffer" in card
+    # and where each was trained: the source's machine travels in the record, the run's own in trained_on
+    from zoo.learning.device import cpu_description
+
+    here = f"{cpu_description()}, 1 thread, fp32 updates, torch {torch.__version__}"
+    assert config["initialized_from"]["trained_on"] == json.loads((source / "config.json").read_text())["trained_on"]
+    assert [m["cpu"] for m in config["trained_on"]] == [cpu_description()]
+    assert f"trained 4,000 environment steps on {here}, mean reward" in card and f"Trained on {here}." in card
     # the wrong algorithm or env, or a network of another shape: refused before any file is written
     for extra, message in ((["dqn", "toy/Loop-v0"], "whose observations or actions differ"),
                            (["dqn", "toy/Trap-v0", "--hidden", "32"], "do not fit this run's network"),

@@ -231,3 +231,19 @@ def test_a_deep_runs_card_names_the_evaluation_whose_weights_it_kept(tmp_path):
 
 def test_a_tabular_runs_card_claims_no_kept_evaluation(run):
     assert "best periodic evaluation" not in (run / "README.md").read_text()  # it keeps its final table
+
+
+def test_the_card_says_on_which_machines_an_agent_was_trained():
+    from zoo.rundir.card import machines_text
+
+    cpu = {"device": "cpu", "cpu": "AMD EPYC (AVX512)", "threads": 2, "precision": "bf16", "torch": "2.13.0+cpu"}
+    gpu = {"device": "cuda:0", "gpu": "NVIDIA H200", "cpu": "Intel(R) Xeon(R) Processor (AVX512)", "threads": 16,
+           "precision": "fp32", "torch": "2.11.0+cu130"}
+    assert machines_text([cpu]) == "AMD EPYC (AVX512), 2 threads, bf16 updates, torch 2.13.0+cpu"
+    assert machines_text([cpu, cpu, gpu]) == ("AMD EPYC (AVX512), 2 threads, bf16 updates, torch 2.13.0+cpu, then "
+                                              "NVIDIA H200 (CUDA), host CPU Intel(R) Xeon(R) Processor (AVX512), fp32 "
+                                              "updates, torch 2.11.0+cu130")
+    # a run resumed from a config.json that predates the record, and one whose record lacks fields: said, not guessed
+    assert machines_text([{"not_recorded": True}, cpu]).startswith("a machine not recorded")
+    assert machines_text([{"cpu": "X"}]) == "X, threads not recorded"
+    assert machines_text(None) == machines_text([]) == ""

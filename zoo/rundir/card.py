@@ -91,8 +91,9 @@ def model_card(config: RunConfig, results: Results, leaderboard: bool = False, k
     if config.initialized_from:
         src = config.initialized_from
         start = src.get("score")
+        machine = machines_text(src.get("trained_on"))
         env_note += (f"\n\nStarted from the weights of `{src['source']}` ({src['algo']} on {src['env_id']}, trained "
-                     f"{src['steps']:,} environment steps"
+                     f"{src['steps']:,} environment steps" + (f" on {machine}" if machine else "")
                      + (f", mean reward {start['mean_reward']:.2f} over {start['n_episodes']} episodes" if start else "")
                      + "), with a fresh replay buffer and exploration schedule (`--init-from`); the steps below "
                      "are this run's own.")
@@ -108,6 +109,9 @@ def model_card(config: RunConfig, results: Results, leaderboard: bool = False, k
     kept_note = (f" Its weights are those of its best periodic evaluation, at step {kept['step']:,} (mean "
                  f"{kept['mean_reward']:.2f} over {kept['n_episodes']} episodes); that evaluation chose them, so the "
                  "score below comes from other, held-out episodes." if kept else "")
+    machine = machines_text(config.trained_on)
+    if machine:
+        env_note += f"\n\nTrained on {machine}."
     kwargs = f" (env kwargs `{config.env_kwargs}`)" if config.env_kwargs else ""
     reproduce = f"\n\n## Train it again\n\n```bash\n{config.command}\n```" if config.command else ""
     standalone = standalone_snippet(config)
@@ -164,6 +168,30 @@ observation, _ = env.reset(seed=0)
 <video controls src="replay.mp4"></video>
 """
     return ModelCard.from_template(data, template_str=template).content
+
+
+def machine_text(machine: dict) -> str:
+    """One training session's machine in words: ``AMD EPYC (AVX512), 2 threads, bf16 updates, torch 2.13.0+cpu``.
+    Read from a (possibly downloaded) config.json: every field may be missing."""
+    if machine.get("not_recorded"):
+        return "a machine not recorded (a session before value-zoo recorded it)"
+    threads = machine.get("threads")
+    threads = f"{threads} thread{'' if threads == 1 else 's'}" if isinstance(threads, int) else "threads not recorded"
+    parts = [f"{machine['gpu']} (CUDA), host CPU {machine.get('cpu', 'unknown')}" if machine.get("gpu")
+             else f"{machine.get('cpu', 'an unnamed CPU')}, {threads}"]
+    if machine.get("precision"):
+        parts.append(f"{machine['precision']} updates")
+    if machine.get("torch"):
+        parts.append(f"torch {machine['torch']}")
+    return ", ".join(parts)
+
+
+def machines_text(machines: list[dict] | None) -> str:
+    """Every session's machine (``RunConfig.trained_on``), the same ones said once: "A", or "A, then B"."""
+    if not machines:
+        return ""
+    said = list(dict.fromkeys(machine_text(m) for m in machines if isinstance(m, dict)))
+    return ", then ".join(said)
 
 
 def evaluation_text(results: Results) -> str:

@@ -79,7 +79,7 @@ def _now() -> str:
 
 
 _OPTIONAL = ("gym_packages", "preprocessing", "command", "schedule", "stopped_by_time_limit", "stopped_when_solved",
-             "converted_from", "initialized_from", "versions", "created")
+             "converted_from", "initialized_from", "trained_on", "versions", "created")
 """RunConfig's fields that config.json may leave out, in the order it writes them."""
 
 
@@ -112,6 +112,9 @@ class RunConfig:
     """format, source and file of a checkpoint made by another library"""
     initialized_from: dict[str, Any] | None = None
     """``--init-from``: the agent whose weights it started from (source, algo, env, its steps and score)"""
+    trained_on: list[dict[str, Any]] | None = None
+    """where each training session of a deep agent ran, in order (``--resume`` adds one): device, the CPU (and GPU),
+    the updates' precision, torch's version and threads"""
     versions: dict[str, str] = field(default_factory=versions)
     created: str = field(default_factory=_now)
     format_version: int = FORMAT_VERSION
@@ -181,6 +184,10 @@ def _check_types(kwargs: dict[str, Any], where: Path | str) -> None:
                            "pull it again.")
     if not isinstance(kwargs.get("schedule", {}), dict):
         raise ZooError(f"{where}: schedule should be an object, not {str(kwargs['schedule'])[:80]!r}. Retrain, or pull "
+                       "it again.")
+    machines = kwargs.get("trained_on")
+    if machines is not None and not (isinstance(machines, list) and all(isinstance(m, dict) for m in machines)):
+        raise ZooError(f"{where}: trained_on should be a list of objects, not {str(machines)[:80]!r}. Retrain, or pull "
                        "it again.")
     packages = kwargs.get("gym_packages")
     if packages is not None and not (isinstance(packages, list) and all(isinstance(x, str) for x in packages)):

@@ -106,6 +106,19 @@ def _seed_words(seed: int, chosen: bool) -> str:
             "to train the agent nor to choose which weights to keep (periodic evaluations use the `select` stream).")
 
 
+def training_machine(agent) -> dict[str, Any] | None:
+    """Where a deep agent's training session runs (``RunConfig.trained_on``): ``inference_of``'s precision, device
+    and CPU or GPU, with the host CPU beside a GPU, the torch version and its threads."""
+    where = inference_of(agent)
+    if where is None:
+        return None
+    import torch
+
+    from zoo.learning.device import cpu_description
+
+    return {**where, "cpu": cpu_description(), "torch": torch.__version__, "threads": torch.get_num_threads()}
+
+
 def inference_of(agent) -> dict[str, str] | None:
     """Where a deep agent computes its greedy actions: precision, device and (on a CPU) the CPU and its SIMD."""
     device = getattr(agent, "device", None)

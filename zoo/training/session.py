@@ -33,7 +33,7 @@ from zoo.rundir.video import mp4_writer
 from zoo.training.checkpoint import TrainerState, load_checkpoint
 from zoo.training.loop import Schedule, Trainer
 from zoo.training.presets import DEFAULT_STEPS, preset
-from zoo.training.scoring import PROTOCOLS, score_run
+from zoo.training.scoring import PROTOCOLS, score_run, training_machine
 from zoo.training.settings import TrainSettings
 
 
@@ -197,6 +197,8 @@ def _initial_weights(s: TrainSettings, algorithm: Algorithm, config, spaces: Spa
                        "another agent.") from None
     record = {"source": name, "algo": origin.algo, "env_id": origin.env_id, "env_kwargs": origin.env_kwargs,
               "steps": (origin.stopped_by_time_limit or {}).get("at_step", origin.steps)}
+    if origin.trained_on:
+        record["trained_on"] = origin.trained_on
     if origin.initialized_from:
         record["which_started_from"] = origin.initialized_from
     try:
@@ -286,12 +288,17 @@ def _train(s: TrainSettings, plan: RunPlan, on_evaluation: Callable[[int, float]
     state = load_checkpoint(work, agent) if s.resume else TrainerState(sessions=0)
     earlier = read_config(out) if s.resume else None
     commands = [c for c in (earlier and earlier.command, s.command) if c]  # every session's command, in order
+    machines = list(earlier.trained_on or [{"not_recorded": True}]) if earlier else []  # every session's machine
+    machine = training_machine(agent)
+    if machine is not None:
+        machines.append(machine)
     run_config = RunConfig(algo=s.algo, env_id=s.env_id, seed=s.seed, steps=plan.steps, spaces=plan.spaces,
                            hyperparameters=dataclasses.asdict(config), env_kwargs=s.env_kwargs,
                            gym_packages=list(s.gym_packages) or None,
                            preprocessing=_preprocessing(s.env_id, s.env_kwargs), command="\n".join(commands) or None,
                            schedule=_schedule(s, plan),
-                           initialized_from=earlier.initialized_from if earlier else plan.initialized_from)
+                           initialized_from=earlier.initialized_from if earlier else plan.initialized_from,
+                           trained_on=machines if machine is not None else None)
     write_config(work, run_config)  # from now on the directory describes its run, and a checkpoint resumes it
     state.sessions += 1
     logger = MetricsLogger(work, tensorboard=s.tensorboard, tensorboard_every=plan.steps // 2000, append=s.resume,
