@@ -1,4 +1,5 @@
-"""The math of learning: networks, losses, targets, schedules, the optimiser, replay and exact planning.
+"""The math of learning: networks, losses, targets, schedules, the optimiser, replay, exact planning, and an
+MLP's backward written out (mlp_grad).
 
 Pure functions and small classes of tensors and arrays, each tested on numbers worked out by hand. Nothing
 here knows an environment, a run directory or a command line.
