@@ -10,10 +10,11 @@ and the optimiser most of the rest (issue 21, BENCHMARKS.md). Here the same sums
   Double DQN's target picks with (no graph, so the s' rows cost no backward);
 - the backward of the TD loss through the kept activations, each gradient written in place into ``.grad``.
 
-The gradients are autograd's, op for op: for the CartPole preset the weights after a run of updates are bit
-for bit those of the autograd update (tests/test_deep_math.py); a dueling head differs from autograd only in
-the summation order of the mean over actions. Only for ``QNetwork``s whose body is ``mlp`` + ReLU (or
-nothing) in fp32.
+The gradients are autograd's, op for op: the CartPole preset's whole training ended with autograd's weights bit
+for bit on the AMD EPYC of issue 21 (benchmarks/cartpole_backward.py); the tests hold the two to fp32 rounding,
+since another CPU's matmul kernels may pick another summation order for 512 rows than for 256, and a dueling head
+differs from autograd in the order of the mean over actions. Only for ``QNetwork``s whose body is ``mlp`` + ReLU
+(or nothing) in fp32.
 """
 
 from __future__ import annotations

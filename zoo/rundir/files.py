@@ -114,7 +114,7 @@ class RunConfig:
     """``--init-from``: the agent whose weights it started from (source, algo, env, its steps and score)"""
     trained_on: list[dict[str, Any]] | None = None
     """where each training session of a deep agent ran, in order (``--resume`` adds one): device, the CPU (and GPU),
-    the updates' precision, torch's version and threads"""
+    the updates' precision, torch's version and its threads at the session's start"""
     versions: dict[str, str] = field(default_factory=versions)
     created: str = field(default_factory=_now)
     format_version: int = FORMAT_VERSION
