@@ -13,8 +13,11 @@ next to Tianshou's ratio (8 envs, one update per 8 agent steps), alternated twic
 With ``--loop-stages`` it prints only where the preset's own sequential loop spends its time once learning
 runs (issue 21, goal 4): acting (the agent's ε-greedy forward), the env step, the replay's add and sample,
 the update, and the rest (the collector's and the loop's Python), each as ms per vector step and share.
+``--device cuda`` times the loop on a GPU (each stage waits for the GPU's queue before its clock stops, so the
+GPU's work lands in the stage that launched it); ``--set NAME=VALUE ...`` changes the preset's hyperparameters,
+e.g. the GPU recipe of benchmarks/pong_gpu.sh: ``--set num_envs=16 batch_size=64 gradient_steps=4``.
 
-Run: python benchmarks/pong.py [--envs-vs-updates | --loop-stages]
+Run: python benchmarks/pong.py [--envs-vs-updates | --loop-stages [--device cuda] [--set NAME=VALUE ...]]
 """
 
 from __future__ import annotations
@@ -87,24 +90,30 @@ def training_loop_throughput(steps: int = 6_000, learning_starts: int = 2_000, a
     return (agent.steps_done - at) / seconds
 
 
-def loop_stages(steps: int = 8_000, learning_starts: int = 2_000) -> None:
-    """The preset's sequential loop with each stage timed (wrapped, not changed): ms per vector step."""
+def loop_stages(steps: int = 8_000, learning_starts: int = 2_000, device: str = "cpu",
+                overrides: dict | None = None) -> None:
+    """The preset's sequential loop with each stage timed (wrapped, not changed): ms per vector step.
+    ``overrides`` replace preset hyperparameters; on a GPU each stage's clock stops after the GPU's queue drains."""
     from zoo.learning.device import cpu_description
 
     hyper = dict(preset("dqn", "ALE/Pong-v5")["hyperparameters"], learning_starts=learning_starts, buffer_size=20_000)
-    agent = DQNAgent(DQNConfig(**hyper), SPACES)
+    hyper.update(overrides or {})
+    agent = DQNAgent(DQNConfig(**hyper), SPACES, device=device)
     envs = make_atari_vector_env("ALE/Pong-v5", agent.config.num_envs, {})
     spent = {"acting": 0.0, "env step": 0.0, "replay add": 0.0, "replay sample": 0.0, "update": 0.0}
     timing = [False]
+    drain = torch.cuda.synchronize if agent.device.type == "cuda" else (lambda: None)
 
     def timed(name, fn):
         def wrapper(*args, **kwargs):
             if not timing[0]:
                 return fn(*args, **kwargs)
+            drain()
             start = time.perf_counter()
             try:
                 return fn(*args, **kwargs)
             finally:
+                drain()
                 spent[name] += time.perf_counter() - start
         return wrapper
 
@@ -124,13 +133,19 @@ def loop_stages(steps: int = 8_000, learning_starts: int = 2_000) -> None:
             vector_steps += 1
         if agent.steps_done >= steps:
             break
+    drain()
     total = time.perf_counter() - started
     collector.close()
-    print(f"CPU: {cpu_description()}; torch capability {torch.backends.cpu.get_cpu_capability()}, precision "
-          f"{'bf16' if agent.bf16 else 'fp32'}, {torch.get_num_threads()} torch threads, OpenMP wait policy: "
-          f"{WAIT_POLICY}\n")
-    print(f"Pong preset loop, sequential: {vector_steps * agent.config.num_envs / total:,.1f} agent steps/s, "
-          f"{vector_steps / total:,.1f} updates/s\n")
+    c = agent.config
+    gpu = f"; GPU {torch.cuda.get_device_name(agent.device)}" if agent.device.type == "cuda" else ""
+    print(f"CPU: {cpu_description()}; torch {torch.__version__} capability {torch.backends.cpu.get_cpu_capability()}"
+          f"{gpu}, precision {'bf16' if agent.bf16 else 'fp32'}, {torch.get_num_threads()} torch threads, OpenMP wait "
+          f"policy: {WAIT_POLICY}\n")
+    updates_per_step = c.gradient_steps / c.train_freq
+    print(f"Pong loop, sequential, {c.num_envs} envs, {updates_per_step:g} update(s) of {c.batch_size} per vector step"
+          f"{' (overrides: ' + ', '.join(f'{k}={v}' for k, v in overrides.items()) + ')' if overrides else ''}: "
+          f"{vector_steps * c.num_envs / total:,.1f} agent steps/s, {vector_steps * updates_per_step / total:,.1f} "
+          f"updates/s\n")
     print("| stage | ms per vector step | share of the loop |\n|---|---:|---:|")
     spent["rest (collector, loop)"] = total - sum(spent.values())
     for name, seconds in spent.items():
@@ -183,7 +198,17 @@ def main() -> None:
         envs_vs_updates()
         return
     if "--loop-stages" in sys.argv[1:]:
-        loop_stages()
+        args = sys.argv[1:]
+        device = args[args.index("--device") + 1] if "--device" in args else "cpu"
+        overrides = {}
+        if "--set" in args:
+            for pair in args[args.index("--set") + 1:]:
+                if pair.startswith("--"):
+                    break
+                name, value = pair.split("=", 1)
+                overrides[name] = type(preset("dqn", "ALE/Pong-v5")["hyperparameters"][name])(value)
+        steps = int(args[args.index("--steps") + 1]) if "--steps" in args else 8_000
+        loop_stages(steps, device=device, overrides=overrides)
         return
     from zoo.learning.device import native_bf16
 

@@ -5,6 +5,9 @@
 # On the GPU machine, from the repo root, with the wheels it lacks in .whl/ (gymnasium, ale-py,
 # farama-notifications, and value-zoo itself: `pip wheel --no-deps --no-build-isolation -w .whl .`):
 #     OUT=/some/dir MINUTES=8 bash benchmarks/pong_gpu.sh
+# First (PROFILE=0 skips it, ~1 min) it times one stage of the loop after another with the same envs and updates
+# (`benchmarks/pong.py --loop-stages --device cuda`, each stage's clock stopped after the GPU's queue drains) into
+# $OUT/profile.log: the seventh session's 598 agent steps/s on an H200 came without knowing which stage held it.
 # It writes $OUT/train.log, $OUT/run.tar (the run directory without its replay, checkpoint and snapshots) and
 # $OUT/snapshots.tar. Back home: untar run.tar into a run directory, then
 #     zoo eval RUN --write                          # the held-out final evaluation, on this CPU, into the card
@@ -34,6 +37,10 @@ export PYTHONUNBUFFERED=1
     "$PYTHON" -c "import torch, gymnasium, ale_py; print('torch', torch.__version__, torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'no GPU', \
 '| gymnasium', gymnasium.__version__, '| ale_py', ale_py.__version__)"
 } 2>&1 | tee "$OUT/train.log"
+if [ "${PROFILE:-1}" = 1 ]; then
+    timeout 150 "$PYTHON" benchmarks/pong.py --loop-stages --device "$DEVICE" --steps "${PROFILE_STEPS:-12000}" \
+        --set num_envs=16 batch_size=64 gradient_steps=4 2>&1 | tee "$OUT/profile.log"
+fi
 # SIGINT, as Ctrl-C: the loop stops, keeps the best-evaluated weights and writes the run directory. The margin over
 # the time limit covers start-up and the periodic evaluations (66 s for three on the H200 machine); on 2026-12-04 a
 # margin of 90 s cut the final evaluation, which `zoo eval RUN --write` at home makes anyway.
