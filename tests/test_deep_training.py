@@ -184,7 +184,7 @@ def test_ctrl_c_saves_a_checkpoint_and_resume_finishes(tmp_path):
 @pytest.mark.parametrize("flag, value, message", [
     ("--tau", "0", "tau=0.0 is outside"), ("--loss", "l1", "loss='l1'"), ("--n-step", "0", "n_step=0 must be"),
     ("--learning-rate", "-1", "learning_rate=-1.0 must be positive"), ("--hidden", "a,b", "hidden='a,b'"),
-    ("--gamma", "2", "gamma=2.0 is outside"),
+    ("--gamma", "2", "gamma=2.0 is outside"), ("--priority-alpha", "1.5", "priority_alpha=1.5 is outside"),
 ])
 def test_bad_dqn_hyperparameters_are_named(flag, value, message, capsys, tmp_path):
     from zoo.cli import main

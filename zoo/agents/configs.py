@@ -21,6 +21,8 @@ _RANGES: dict[str, tuple[float, float, bool]] = {
     "epsilon_start": (0.0, 1.0, True),
     "epsilon_final": (0.0, 1.0, True),
     "tol": (0.0, float("inf"), False),
+    "priority_alpha": (0.0, 1.0, True),
+    "priority_beta": (0.0, 1.0, True),
     "plan_tol": (0.0, float("inf"), False),
 }
 _AT_LEAST_ONE = ("plan_every", "plan_max_sweeps")
@@ -104,6 +106,11 @@ class DQNConfig:
     double: bool = hp(True, "Double DQN: the online net picks the next action, the target net values it")
     dueling: bool = hp(False, "dueling head: Q = V + A - mean(A)")
     n_step: int = hp(1, "steps summed before bootstrapping (n-step returns)")
+    priority_alpha: float = hp(0.0, "prioritized replay (Schaul et al. 2016): draw transitions in proportion to "
+                                    "|TD error|^α; 0 draws uniformly (Rainbow: 0.5)")
+    priority_beta: float = hp(0.4, "prioritized replay's importance-sampling exponent β at the start; it rises "
+                                   "linearly to 1 over priority_beta_steps")
+    priority_beta_steps: int = hp(1_000_000, "environment steps over which β rises to 1")
     hidden: str = hp("256,256", "hidden layer sizes of the MLP, comma-separated (unused by the Atari CNN)")
     cnn: str = hp("nature",
                  "CNN for Atari frames: nature (Mnih et al. 2015) or small (Mnih et al. 2013, a third of the compute)")

@@ -20,8 +20,9 @@ STACK, SIZE = 4, 84
 class FrameReplayBuffer(ReplayBuffer):
     """``ReplayBuffer`` (n-step folding included) whose observations are frame-ring slots."""
 
-    def __init__(self, capacity: int, num_envs: int, gamma: float, n_step: int = 1) -> None:
-        super().__init__(capacity, (), np.int64, num_envs, gamma, n_step)
+    def __init__(self, capacity: int, num_envs: int, gamma: float, n_step: int = 1,
+                 priority_alpha: float = 0.0) -> None:
+        super().__init__(capacity, (), np.int64, num_envs, gamma, n_step, priority_alpha)
         # Margin: episode starts write an extra frame, and a stack reaches 3 steps back per env.
         self.frame_capacity = capacity + capacity // 10 + 16 * num_envs
         self.frames = np.zeros((self.frame_capacity, SIZE, SIZE), dtype=np.uint8)
@@ -60,8 +61,8 @@ class FrameReplayBuffer(ReplayBuffer):
         out[chain < 0] = 0
         return out
 
-    def sample(self, batch_size: int, rng: np.random.Generator) -> Batch:
-        batch = super().sample(batch_size, rng)
+    def sample(self, batch_size: int, rng: np.random.Generator, beta: float = 1.0) -> Batch:
+        batch = super().sample(batch_size, rng, beta)
         return batch._replace(obs=self.stacks(batch.obs), next_obs=self.stacks(batch.next_obs))
 
     def state_dict(self) -> dict[str, np.ndarray]:

@@ -10,12 +10,18 @@ import torch
 import torch.nn.functional as F
 
 
-def dqn_loss(q: torch.Tensor, actions: torch.Tensor, target: torch.Tensor, kind: str = "huber") -> torch.Tensor:
+def dqn_loss(q: torch.Tensor, actions: torch.Tensor, target: torch.Tensor, kind: str = "huber",
+             weight: torch.Tensor | None = None) -> torch.Tensor:
     """Mean Huber (``kind="huber"``, δ = 1) or squared error between ``Q(s, a)`` of the actions taken
-    (``q`` is ``[batch, n_actions]``, ``actions`` ``[batch]``) and a fixed ``target`` ``[batch]``."""
+    (``q`` is ``[batch, n_actions]``, ``actions`` ``[batch]``) and a fixed ``target`` ``[batch]``; with
+    ``weight`` ``[batch]`` (prioritized replay's importance sampling) the mean of each sample's loss times its
+    weight."""
     taken = q.gather(1, actions[:, None]).squeeze(1)
     target = target.detach()
-    return F.smooth_l1_loss(taken, target) if kind == "huber" else F.mse_loss(taken, target)
+    loss = F.smooth_l1_loss if kind == "huber" else F.mse_loss
+    if weight is None:
+        return loss(taken, target)
+    return (loss(taken, target, reduction="none") * weight).mean()
 
 
 def reinforce_loss(logits: torch.Tensor, actions: torch.Tensor, returns: torch.Tensor,
@@ -50,19 +56,23 @@ def td0_loss(v: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return F.mse_loss(v, target.detach())
 
 
-def dqn_loss_and_grad(q: torch.Tensor, actions: torch.Tensor, target: torch.Tensor,
-                      kind: str = "huber") -> tuple[torch.Tensor, torch.Tensor]:
+def dqn_loss_and_grad(q: torch.Tensor, actions: torch.Tensor, target: torch.Tensor, kind: str = "huber",
+                      weight: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """``dqn_loss`` and its gradient by ``q`` ([batch, n_actions]: zero but at the actions taken), worked out
     instead of backpropagated, for updates written by hand (``zoo.learning.mlp_grad``). Huber (δ = 1):
-    ``d`` inside ±1, else ``sign(d)``, over the batch; squared error: ``2 d`` over the batch."""
+    ``d`` inside ±1, else ``sign(d)``, over the batch; squared error: ``2 d`` over the batch; each times its
+    ``weight`` where given."""
     idx = actions[:, None]
     taken = q.gather(1, idx)
     d = taken - target[:, None]
     n = d.shape[0]
     if kind == "huber":
-        loss = F.smooth_l1_loss(taken, target[:, None])
+        loss = F.smooth_l1_loss(taken, target[:, None], reduction="mean" if weight is None else "none")
         grad = d.clamp_(-1.0, 1.0).mul_(1.0 / n)
     else:
-        loss = F.mse_loss(taken, target[:, None])
+        loss = F.mse_loss(taken, target[:, None], reduction="mean" if weight is None else "none")
         grad = d.mul_(2.0 / n)
+    if weight is not None:
+        loss = (loss[:, 0] * weight).mean()
+        grad.mul_(weight[:, None])
     return loss, torch.zeros_like(q).scatter_(1, idx, grad)

@@ -4,6 +4,14 @@ Transitions come from ``num_envs`` parallel envs at once. With ``n_step > 1`` ea
 n steps pending; a transition leaves the window as ``(s_t, a_t, Σ γ^i r_{t+i}, s_{t+k}, done, γ^k)``
 once n steps are known or its episode ends (``done`` only for a termination, so a time-limit
 truncation still bootstraps from the final observation).
+
+With ``priority_alpha > 0`` the buffer is prioritized (Schaul et al., 2016, proportional variant): a
+transition is drawn with probability ``P(i) = p_i^α / Σ_j p_j^α`` (``zoo.learning.priority.SumTree``), where
+``p_i`` is its last ``|TD error|`` (plus 1e-6, so none starves) and a new transition gets the largest ``p``
+seen so far, to be replayed at least once soon. The minibatch carries the slots drawn (``index``: the agent
+hands their new TD errors back through ``update_priorities``) and importance-sampling weights
+``w_i = (N · P(i))^-β``, divided by the largest in the minibatch, that undo the bias of the skewed sampling
+as β reaches 1.
 """
 
 from __future__ import annotations
@@ -13,9 +21,16 @@ from typing import NamedTuple
 
 import numpy as np
 
+from zoo.learning.priority import SumTree
+
+
+PRIORITY_EPS = 1e-6
+"""added to every |TD error| before it becomes a priority, so that no transition is never drawn again"""
+
 
 class Batch(NamedTuple):
-    """A sampled minibatch (numpy arrays): bootstrap as ``reward + discount * (1 - done) * V(next_obs)``."""
+    """A sampled minibatch (numpy arrays): bootstrap as ``reward + discount * (1 - done) * V(next_obs)``.
+    From a prioritized buffer also the slots drawn and the importance-sampling weights of the loss."""
 
     obs: np.ndarray
     action: np.ndarray
@@ -23,14 +38,19 @@ class Batch(NamedTuple):
     next_obs: np.ndarray
     done: np.ndarray
     discount: np.ndarray
+    index: np.ndarray | None = None
+    weight: np.ndarray | None = None
 
 
 class ReplayBuffer:
     """Stores whole observations (vectors, one-hot indices): right for CartPole and the toy MDPs."""
 
     def __init__(self, capacity: int, obs_shape: tuple[int, ...], obs_dtype, num_envs: int, gamma: float,
-                 n_step: int = 1) -> None:
+                 n_step: int = 1, priority_alpha: float = 0.0) -> None:
         self.capacity, self.gamma, self.n_step = capacity, gamma, n_step
+        self.priority_alpha = priority_alpha
+        self.priorities = SumTree(capacity) if priority_alpha > 0 else None
+        self.max_priority = 1.0  # the largest p (before the exponent α) seen: what a new transition gets
         self.obs = np.zeros((capacity, *obs_shape), dtype=obs_dtype)
         self.next_obs = np.zeros((capacity, *obs_shape), dtype=obs_dtype)
         self.action = np.zeros(capacity, dtype=np.int64)
@@ -77,14 +97,34 @@ class ReplayBuffer:
         idx = (self.pos + np.arange(n)) % self.capacity
         self.obs[idx], self.next_obs[idx], self.action[idx] = obs, next_obs, action
         self.reward[idx], self.done[idx], self.discount[idx] = reward, done, discount
+        if self.priorities is not None:
+            self.priorities.set(idx, np.full(n, self.max_priority ** self.priority_alpha))
         self.pos = int((self.pos + n) % self.capacity)
         self.size = min(self.size + n, self.capacity)
 
-    def sample(self, batch_size: int, rng: np.random.Generator) -> Batch:
-        """A uniform minibatch of stored transitions."""
-        idx = rng.integers(0, self.size, size=batch_size)
+    def sample(self, batch_size: int, rng: np.random.Generator, beta: float = 1.0) -> Batch:
+        """A minibatch of stored transitions: uniform, or from a prioritized buffer in proportion to priority,
+        with importance-sampling weights of exponent ``beta``."""
+        if self.priorities is None:
+            idx = rng.integers(0, self.size, size=batch_size)
+            weight = None
+        else:
+            idx = self.priorities.sample(batch_size, rng)
+            probability = self.priorities.get(idx) / self.priorities.total
+            weight = (self.size * probability) ** -beta
+            weight = (weight / weight.max()).astype(np.float32)
         return Batch(self.obs[idx], self.action[idx], self.reward[idx], self.next_obs[idx], self.done[idx],
-                     self.discount[idx])
+                     self.discount[idx], idx if weight is not None else None, weight)
+
+    def update_priorities(self, index: np.ndarray, td_error: np.ndarray) -> None:
+        """Set the priorities of the slots ``index`` (a prioritized minibatch's) from their new TD errors."""
+        if self.priorities is None:
+            return
+        p = np.abs(np.asarray(td_error, dtype=np.float64)) + PRIORITY_EPS
+        if not np.all(np.isfinite(p)):
+            raise ValueError("a TD error is not finite: the Q-network diverged")
+        self.max_priority = max(self.max_priority, float(p.max()))
+        self.priorities.set(index, p ** self.priority_alpha)
 
     # -- saving, for --resume -----------------------------------------------------------------------------
     _ARRAYS = ("obs", "next_obs", "action", "reward", "done", "discount")
@@ -94,6 +134,9 @@ class ReplayBuffer:
         run's envs start new episodes, so those few transitions could never be completed."""
         state = {name: getattr(self, name)[: self.size] for name in self._ARRAYS}
         state["ring"] = np.array([self.pos, self.size], dtype=np.int64)
+        if self.priorities is not None:
+            state["priority"] = self.priorities.get(np.arange(self.size))
+            state["max_priority"] = np.array([self.max_priority])
         return state
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
@@ -105,8 +148,15 @@ class ReplayBuffer:
             getattr(self, name)[:size] = state[name]
         self.pos, self.size = int(state["ring"][0]), size
         self._pending = [deque() for _ in self._pending]
+        if self.priorities is not None:  # a replay saved without priorities: all start equal, as new ones would
+            saved = "priority" in state
+            self.max_priority = float(state["max_priority"][0]) if saved else 1.0
+            self.priorities.set(np.arange(size), state["priority"] if saved
+                                else np.full(size, self.max_priority ** self.priority_alpha))
 
     @property
     def nbytes(self) -> int:
         """Memory held by the arrays."""
-        return sum(a.nbytes for a in (self.obs, self.next_obs, self.action, self.reward, self.done, self.discount))
+        tree = self.priorities.tree.nbytes if self.priorities is not None else 0
+        return tree + sum(a.nbytes for a in (self.obs, self.next_obs, self.action, self.reward, self.done,
+                                             self.discount))
