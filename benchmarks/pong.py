@@ -35,7 +35,7 @@ WAIT_POLICY = os.environ.get("OMP_WAIT_POLICY", "unset (libgomp spins, then slee
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from zoo.agents.configs import DQNConfig
+from zoo.agents.configs import DQNConfig, build_config
 from zoo.agents.dqn import DQNAgent
 from zoo.envs.atari import make_atari_vector_env
 from zoo.envs.collector import AsyncCollector, Collector
@@ -206,7 +206,8 @@ def main() -> None:
                 if pair.startswith("--"):
                     break
                 name, value = pair.split("=", 1)
-                overrides[name] = type(preset("dqn", "ALE/Pong-v5")["hyperparameters"][name])(value)
+                overrides[name] = value
+        overrides = {k: getattr(build_config(DQNConfig, overrides), k) for k in overrides}  # typed and checked
         steps = int(args[args.index("--steps") + 1]) if "--steps" in args else 8_000
         loop_stages(steps, device=device, overrides=overrides)
         return
