@@ -1,6 +1,8 @@
 """Prioritized replay (Schaul et al., 2016) against numbers worked out by hand: the sum tree, the sampling
 proportions, the importance-sampling weights, the weighted loss, the TD errors handed back, and learning."""
 
+import json
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -185,3 +187,23 @@ def test_dqn_with_prioritized_replay_learns_the_trap_mdps_values(tmp_path):
     decisive = np.ptp(exact_q[live], axis=1) > 0.5
     np.testing.assert_array_equal(q.argmax(1)[decisive], exact_q[live].argmax(1)[decisive])
     np.testing.assert_allclose(q, exact_q[live], atol=0.3)
+
+
+def test_a_prioritized_run_resumes_with_its_priorities(tmp_path):
+    from safetensors.numpy import load_file
+    from zoo.training.session import TrainSettings, resume_settings, train
+
+    hyper = {"learning_starts": 300, "buffer_size": 5000, "num_envs": 2, "priority_alpha": 0.6}
+    out = train(TrainSettings("dqn", "CartPole-v1", out=tmp_path / "run", steps=1_000, seed=1, hyperparameters=hyper,
+                              eval_episodes=3, eval_every=0, video=False, tensorboard=False))
+    saved = load_file(out / "replay.safetensors")
+    priority = saved["priority"]
+    assert len(priority) == len(saved["action"]) > 900  # n-step windows still open and reset steps hold no transition
+    # the drawn transitions got their TD errors' priorities, the rest still hold the largest seen
+    assert 0 < (priority < priority.max()).sum() < len(priority) and saved["max_priority"][0] > 0
+    before = json.loads((out / "checkpoint.json").read_text())
+    train(resume_settings(out, steps=1_200, eval_episodes=3, eval_every=0, video=False, tensorboard=False))
+    after = json.loads((out / "checkpoint.json").read_text())
+    # the replay came back (priorities and all), so learning went on at once: 100 vector steps, 3 phases of 32
+    assert after["updates_done"] - before["updates_done"] == 3 * 32
+    assert len(load_file(out / "replay.safetensors")["priority"]) > len(priority) + 150
