@@ -21,11 +21,9 @@ from zoo.agents.configs import DQNConfig
 from zoo.agents.dqn import DQNAgent
 from zoo.learning.device import cpu_description
 from zoo.learning.priority import SumTree
-from zoo.rundir.files import Spaces
 from zoo.training.presets import preset
 
-PONG = Spaces({"type": "Box", "shape": [4, 84, 84], "dtype": "uint8"}, {"type": "Discrete", "n": 6})
-CARTPOLE = Spaces({"type": "Box", "shape": [4], "dtype": "float32"}, {"type": "Discrete", "n": 2})
+from update import CARTPOLE, PONG  # benchmarks/ is this script's folder, first on sys.path
 
 
 def filled_agent(env_id: str, alpha: float, capacity: int) -> DQNAgent:

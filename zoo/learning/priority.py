@@ -46,7 +46,8 @@ class SumTree:
         if not np.all(np.isfinite(priorities)) or priorities.min() < 0:
             raise ValueError("priorities must be finite and not negative")
         self.tree[self.leaves + slots] = priorities
-        if len(slots) == 1:  # one new transition per env step (n-step replay): a plain walk up is 10x faster
+        if len(slots) == 1:  # one new transition per env step (n-step replay): a plain walk up
+            # is 6x faster (11 against 67 µs for a 400k tree, AMD EPYC Zen 4)
             tree, node = self.tree, int(self.leaves + slots[0]) >> 1
             while node:
                 tree[node] = tree[2 * node] + tree[2 * node + 1]

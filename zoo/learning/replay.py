@@ -25,7 +25,7 @@ from zoo.learning.priority import SumTree
 
 
 PRIORITY_EPS = 1e-6
-"""added to every |TD error| before it becomes a priority, so that no transition is never drawn again"""
+"""added to every |TD error| before it becomes a priority, so that every transition keeps a chance to be drawn"""
 
 
 class Batch(NamedTuple):
