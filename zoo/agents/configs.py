@@ -30,6 +30,7 @@ _AT_LEAST_ONE = ("plan_every", "plan_max_sweeps")
 # memory later (a 10^14-transition replay, a 10^11-unit layer).
 _AT_MOST: dict[str, int] = {
     "buffer_size": 10_000_000, "batch_size": 65_536, "num_envs": 256, "n_step": 1_000, "gradient_steps": 10_000,
+    "augment_shift": 16,
     "plan_max_sweeps": 1_000_000,
 }
 MAX_LAYER, MAX_LAYERS = 16_384, 16
@@ -111,6 +112,8 @@ class DQNConfig:
     priority_beta: float = hp(0.4, "prioritized replay's importance-sampling exponent β at the start; it rises "
                                    "linearly to 1 over priority_beta_steps")
     priority_beta_steps: int = hp(1_000_000, "environment steps over which β rises to 1")
+    augment_shift: int = hp(0, "Atari: train on frame stacks shifted by up to this many pixels each way, edge "
+                               "padded (DrQ's random shift: 4); 0 trains on the frames as they are")
     hidden: str = hp("256,256", "hidden layer sizes of the MLP, comma-separated (unused by the Atari CNN)")
     cnn: str = hp("nature",
                  "CNN for Atari frames: nature (Mnih et al. 2015) or small (Mnih et al. 2013, a third of the compute)")

@@ -16,6 +16,7 @@ import torch
 from zoo.agents.configs import DQNConfig
 from zoo.envs.collector import Step
 from zoo.errors import ZooError
+from zoo.learning.augment import random_shift
 from zoo.learning.device import native_bf16
 from zoo.learning.losses import dqn_loss, dqn_loss_and_grad
 from zoo.learning.mlp_grad import backward_by_hand, forward, forward_kept, relu_mlp_linears
@@ -54,6 +55,8 @@ def _check(config: DQNConfig) -> None:
             raise ZooError(f"{name}={getattr(config, name)} must be at least 1")
     if not 0 < config.tau <= 1:
         raise ZooError(f"tau={config.tau} is outside its valid range (0, 1]")
+    if config.augment_shift < 0:
+        raise ZooError(f"augment_shift={config.augment_shift} must be 0 (off) or a number of pixels")
     try:
         parse_hidden(config.hidden)
     except ValueError:
@@ -80,6 +83,9 @@ class DQNAgent:
         self.obs_desc, self.act_desc = obs_desc, act_desc
         self.obs_kind, self.obs_dim = observation_kind(obs_desc)
         self.n_actions = int(act_desc["n"])
+        if config.augment_shift and self.obs_kind != "atari":
+            raise ZooError(f"augment_shift={config.augment_shift} shifts Atari frames; these observations are "
+                           f"{obs_desc.get('type')} {obs_desc.get('shape', '')}: leave augment_shift at 0")
         torch.manual_seed(seed)
         self.rng = np.random.default_rng(seed)
         self.q = build_q_network("atari" if self.obs_kind == "atari" else "vector", self.obs_dim, self.n_actions,
@@ -161,6 +167,9 @@ class DQNAgent:
         if self._mlp_linears is not None:
             return self._update_by_hand(batch)
         c = self.config
+        if c.augment_shift:  # DrQ: s and s' each shifted at their own offsets (zoo.learning.augment)
+            batch = batch._replace(obs=random_shift(batch.obs, c.augment_shift, self.rng),
+                                   next_obs=random_shift(batch.next_obs, c.augment_shift, self.rng))
         obs, next_obs = self.obs_tensor(batch.obs), self.obs_tensor(batch.next_obs)
         action = torch.as_tensor(batch.action, device=self.device)
         reward = torch.as_tensor(batch.reward, device=self.device)
