@@ -396,6 +396,8 @@ def _replay(obs_space: dict, n_actions: int, rng) -> ReplayBuffer:
     {"hidden": "64", "double": False},
     {"hidden": "", "batch_size": 100},
     {"obs": "discrete", "hidden": "64", "max_grad_norm": 0.0},
+    {"advantage_learning": 0.9, "dueling": True},  # the target net on s and s' in one forward
+    {"advantage_learning": 0.5, "double": False},
 ])
 def test_the_mlp_update_by_hand_is_autograds(settings):
     """DQNAgent's update for an fp32 MLP (forward of [s; s'], backward written out) against the same agent

@@ -23,6 +23,7 @@ _RANGES: dict[str, tuple[float, float, bool]] = {
     "tol": (0.0, float("inf"), False),
     "priority_alpha": (0.0, 1.0, True),
     "priority_beta": (0.0, 1.0, True),
+    "advantage_learning": (0.0, 1.0, True),
     "plan_tol": (0.0, float("inf"), False),
 }
 _AT_LEAST_ONE = ("plan_every", "plan_max_sweeps")
@@ -112,6 +113,9 @@ class DQNConfig:
     priority_beta: float = hp(0.4, "prioritized replay's importance-sampling exponent β at the start; it rises "
                                    "linearly to 1 over priority_beta_steps")
     priority_beta_steps: int = hp(1_000_000, "environment steps over which β rises to 1")
+    advantage_learning: float = hp(0.0, "advantage learning's α (Bellemare et al. 2016): each target lowered by α "
+                                        "times its action's shortfall from the best one (target net), which widens "
+                                        "the gaps between actions' values; 0 is the plain Bellman target (paper: 0.9)")
     augment_shift: int = hp(0, "Atari: train on frame stacks shifted by up to this many pixels each way, edge "
                                "padded (DrQ's random shift: 4); 0 trains on the frames as they are")
     hidden: str = hp("256,256", "hidden layer sizes of the MLP, comma-separated (unused by the Atari CNN)")

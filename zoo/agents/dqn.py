@@ -33,7 +33,7 @@ from zoo.learning.networks import (
 from zoo.learning.optim import Adam
 from zoo.learning.replay import ReplayBuffer
 from zoo.learning.schedules import exponential_schedule, linear_schedule
-from zoo.learning.targets import double_q_target, td_target
+from zoo.learning.targets import advantage_learning_target, double_q_target, td_target
 from zoo.rundir.files import Spaces
 
 
@@ -186,6 +186,8 @@ class DQNAgent:
                 y = double_q_target(reward, next_online.float(), next_target.float(), done, discount)
             else:
                 y = td_target(reward, self._forward(self.target, next_obs).max(dim=1).values, done, discount)
+            if c.advantage_learning:
+                y = advantage_learning_target(y, self._forward(self.target, obs), action, c.advantage_learning)
         loss = dqn_loss(q_obs, action, y, c.loss, weight)
         if batch.index is not None:
             self._reprioritize(batch.index, q_obs.detach(), action, y)
@@ -205,11 +207,17 @@ class DQNAgent:
         weight = None if batch.weight is None else torch.as_tensor(batch.weight)
         with torch.no_grad():
             q_both, kept = forward_kept(self.q, self._mlp_linears, both)
-            next_target = forward(self.target, self._target_linears, both[n:])
+            if c.advantage_learning:  # the target net on s too, in the same forward
+                target_both = forward(self.target, self._target_linears, both)
+                next_target = target_both[n:]
+            else:
+                next_target = forward(self.target, self._target_linears, both[n:])
             if c.double:
                 y = double_q_target(reward, q_both[n:], next_target, done, discount)
             else:
                 y = td_target(reward, next_target.max(dim=1).values, done, discount)
+            if c.advantage_learning:
+                y = advantage_learning_target(y, target_both[:n], action, c.advantage_learning)
             if batch.index is not None:
                 self._reprioritize(batch.index, q_both[:n], action, y)
             loss, dq = dqn_loss_and_grad(q_both[:n], action, y, c.loss, weight)

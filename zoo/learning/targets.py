@@ -25,6 +25,17 @@ def double_q_target(reward, next_q_online, next_q_target, terminated, discount):
     return td_target(reward, next_q_target.gather(1, best).squeeze(1), terminated, discount)
 
 
+def advantage_learning_target(target, q_target_obs, action, alpha: float):
+    """Advantage learning (Baird 1999; Bellemare et al. 2016, "Increasing the action gap"): the Bellman target
+    ``target`` of ``(s, a)`` lowered by ``alpha`` times how far ``a`` falls short of the best action in ``s``,
+    ``y - alpha * (max_b Q(s, b) - Q(s, a))``, both valued by the target net (``q_target_obs``, ``[batch,
+    n_actions]``). The greedy action's target is unchanged, so a greedy policy keeps its choices and its values;
+    the other actions settle lower, which widens the gap a rounding or a pixel must cross to flip the choice.
+    """
+    gap = q_target_obs.max(dim=1).values - q_target_obs.gather(1, action[:, None]).squeeze(1)
+    return target - alpha * gap
+
+
 def discounted_returns(rewards, gamma: float, bootstrap: float = 0.0) -> np.ndarray:
     """``G_t = r_t + γ G_{t+1}`` backwards over one episode, with ``G_T = bootstrap``.
 
