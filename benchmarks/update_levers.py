@@ -18,7 +18,9 @@ interleaved in one run so the CPU's drift between runs (±10-15% here) cancels.
   with torch.compile of both nets; the Pong frames made channels_last in the same pass that converts them from
   uint8 (one strided copy instead of a conversion and a layout copy);
 - the eighth session's: the CartPole MLP update with its backward written out (``zoo.learning.mlp_grad``) against
-  autograd's update.
+  autograd's update;
+- the eleventh session's: the Pong frames laid out channels_last while still uint8, by stacking the four frames
+  along a last axis (a quarter of the bytes moved by the layout copy, and a plain contiguous conversion after).
 
     python benchmarks/update_levers.py [--rounds 3] [--repeats 40] [--only SUBSTRING]
 
@@ -185,7 +187,7 @@ def session6_cases():
     return [("CartPole MLP, batch 256, 1 thread, fp32 (the agent as it is)", cartpole(), AS_IS),
             ("CartPole MLP, batch 256, 1 thread, bf16 autocast", cartpole("bf16"), AS_IS),
             ("CartPole MLP, batch 256, 1 thread, torch.compile of both nets", cartpole(compiled=True), AS_IS),
-            ("bf16 + channels_last, frames converted then copied to channels_last (the agent as it is)", pong(False),
+            ("bf16 + channels_last, the agent's frames (in s6 converted then copied to channels_last)", pong(False),
              AS_IS),
             ("bf16 + channels_last, frames converted in one strided copy", pong(True), AS_IS)]
 
@@ -203,6 +205,36 @@ def session8_cases():
     return [("CartPole MLP, batch 256, 1 thread, autograd (the agent before this session)", cartpole("autograd"),
              AS_IS),
             ("CartPole MLP, batch 256, 1 thread, backward by hand (the agent now)", cartpole("auto"), AS_IS)]
+
+
+def copied_frames(agent):
+    """The frames as ``network_input`` made them before the eleventh session: converted and scaled in NCHW, then
+    copied into channels_last."""
+    def obs_tensor(obs):
+        x = torch.as_tensor(np.asarray(obs))
+        if x.dim() != 4:
+            return network_input(obs, agent.obs_kind, agent.obs_dim, agent.device, agent.channels_last, agent.bf16)
+        x = x.to(torch.bfloat16 if agent.bf16 else torch.float32).div_(255.0)
+        return x.contiguous(memory_format=torch.channels_last)
+    return obs_tensor
+
+
+def session11_cases():
+    """The eleventh session's lever (2026-12-05): the frames laid out channels_last while uint8, by stacking the
+    four frames along a last axis (``network_input`` now), against the conversion then the layout copy (before)."""
+    def pong(precision, copied):
+        def make():
+            torch.set_num_threads(2)
+            a, batches = pong_agent("small", precision, True)
+            if copied:
+                a.obs_tensor = copied_frames(a)
+            return a, batches
+        return make
+
+    return [(f"{p} + channels_last, frames {how}", pong(p, copied), AS_IS)
+            for p in ("fp32", "bf16")
+            for how, copied in (("converted then copied to channels_last (before, s11)", True),
+                                ("stacked channels_last as uint8, then converted (the agent now, s11)", False))]
 
 
 def timed(fn, repeats: int) -> float:
@@ -261,7 +293,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"CPU: {cpu_description()}; torch {torch.__version__}, capability {torch.backends.cpu.get_cpu_capability()}\n")
     cases = ([(n, m, AS_IS) for n, m in update_cases(["default", "max-autotune-no-cudagraphs"])] + session3_cases()
-             + session4_cases() + session6_cases() + session8_cases())
+             + session4_cases() + session6_cases() + session8_cases() + session11_cases())
     cases = [c for c in cases if args.only in c[0]]
     built = []
     for name, make, patch in cases:

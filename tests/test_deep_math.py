@@ -281,6 +281,30 @@ def test_twin_forward_of_mlps_is_the_two_forwards():
     assert torch.equal(qa, a(x)) and torch.equal(qb, b(x))
 
 
+@pytest.mark.parametrize("bf16", [False, True])
+def test_channels_last_frames_hold_the_plain_conversions_values(bf16):
+    """The frames are laid out NHWC while uint8 (a stack of the frames on a last axis): every pixel lands where the
+    NCHW conversion's channels_last copy puts it, with the same value, for any batch size and on a non-contiguous
+    batch too."""
+    from zoo.learning.networks import network_input
+
+    rng = np.random.default_rng(3)
+    dtype = torch.bfloat16 if bf16 else torch.float32
+    cpu = torch.device("cpu")
+    for frames in (rng.integers(0, 256, (5, 4, 84, 84), dtype=np.uint8),
+                   rng.integers(0, 256, (1, 4, 84, 84), dtype=np.uint8),
+                   rng.integers(0, 256, (6, 4, 84, 84), dtype=np.uint8)[::2]):
+        x = network_input(frames, "atari", 0, cpu, channels_last=True, bf16=bf16)
+        want = (torch.as_tensor(np.ascontiguousarray(frames)).float() / 255.0).to(dtype)
+        assert x.dtype == dtype and x.shape == want.shape
+        assert x.is_contiguous(memory_format=torch.channels_last)
+        assert torch.equal(x, want)
+        # the memory itself is NHWC: pixel (n, c, h, w) at n*H*W*C + h*W*C + w*C + c
+        flat = x.permute(0, 2, 3, 1).reshape(-1)
+        assert torch.equal(flat, want.permute(0, 2, 3, 1).reshape(-1))
+        assert x.data_ptr() == x.permute(0, 2, 3, 1).data_ptr() and x.permute(0, 2, 3, 1).is_contiguous()
+
+
 def test_bf16_frames_are_what_autocast_makes_of_fp32_frames():
     """network_input(bf16=True) skips the fp32 copy; the frames the first convolution sees are the same bits."""
     from zoo.learning.networks import network_input
