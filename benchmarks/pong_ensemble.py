@@ -19,12 +19,12 @@ import time
 
 import numpy as np
 
+from pong_eval import describe  # mean ± std, 95% CI, games won, worst, distinct returns
 from zoo.agents.registry import load_run
 from zoo.envs.atari import STICKY
 from zoo.envs.episodes import evaluate
 from zoo.envs.seeds import stream_seed
 from zoo.learning.device import cpu_description, native_bf16
-from zoo.rundir.stats import bootstrap_ci
 
 
 class MeanQ:
@@ -39,13 +39,6 @@ class MeanQ:
     def act(self, obs):
         greedy = self.q_values(obs).argmax(axis=-1)
         return int(greedy) if greedy.ndim == 0 else greedy
-
-
-def describe(returns: np.ndarray) -> str:
-    low, high = bootstrap_ci(returns)
-    return (f"{returns.mean():+.2f} ± {returns.std():.2f} (95% CI {low:+.2f} to {high:+.2f}), "
-            f"{int((returns > 0).sum())}/{len(returns)} won, worst {returns.min():+.0f}, "
-            f"points conceded {int((21 - returns).sum())}")
 
 
 def main() -> None:
@@ -73,7 +66,8 @@ def main() -> None:
     for name, player in players:
         start = time.perf_counter()
         played = evaluate(player, config.env_id, kwargs, args.games, seed, play_pipeline=True)
-        print(f"- {name}: {describe(played.returns)} ({time.perf_counter() - start:.0f} s); "
+        conceded = int((21 - played.returns).sum())
+        print(f"- {name}: {describe(played.returns)}, points conceded {conceded} ({time.perf_counter() - start:.0f} s); "
               f"returns {sorted(int(r) for r in played.returns)}", flush=True)
 
 
