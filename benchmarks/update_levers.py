@@ -20,7 +20,8 @@ interleaved in one run so the CPU's drift between runs (±10-15% here) cancels.
 - the eighth session's: the CartPole MLP update with its backward written out (``zoo.learning.mlp_grad``) against
   autograd's update;
 - the eleventh session's: the Pong frames laid out channels_last while still uint8, by stacking the four frames
-  along a last axis (a quarter of the bytes moved by the layout copy, and a plain contiguous conversion after).
+  along a last axis (a quarter of the bytes moved by the layout copy, and a plain contiguous conversion after);
+- the fourteenth session's: the frames converted from uint8 and divided by 255 in one kernel (dropped).
 
     python benchmarks/update_levers.py [--rounds 3] [--repeats 40] [--only SUBSTRING]
 
@@ -237,6 +238,154 @@ def session11_cases():
                                 ("stacked channels_last as uint8, then converted (the agent now, s11)", False))]
 
 
+def one_kernel_frames(agent):
+    """The frames stacked channels_last as uint8, then converted and divided by 255 in one kernel (``torch.div`` of
+    the uint8 stack into a float tensor: the same bits as ``network_input``'s conversion and in-place division)."""
+    def obs_tensor(obs):
+        x = torch.as_tensor(np.asarray(obs))
+        if x.dim() != 4:
+            return network_input(obs, agent.obs_kind, agent.obs_dim, agent.device, agent.channels_last, agent.bf16)
+        nhwc = torch.stack(x.unbind(1), dim=-1)
+        out = torch.empty(nhwc.shape, dtype=torch.bfloat16 if agent.bf16 else torch.float32)
+        return torch.div(nhwc, 255.0, out=out).permute(0, 3, 1, 2)
+    return obs_tensor
+
+
+def strided_frames(agent):
+    """The frames written into a channels_last tensor straight from uint8 NCHW (one strided copy), then scaled in
+    place: the same values as ``network_input`` (a contiguous conversion, then the layout copy)."""
+    def obs_tensor(obs):
+        x = torch.as_tensor(np.asarray(obs))
+        if x.dim() != 4:
+            return network_input(obs, agent.obs_kind, agent.obs_dim, agent.device, agent.channels_last, agent.bf16)
+        out = torch.empty(x.shape, dtype=torch.bfloat16 if agent.bf16 else torch.float32,
+                          memory_format=torch.channels_last)
+        return out.copy_(x).div_(255.0)
+    return obs_tensor
+
+
+def session6_cases():
+    """The sixth session's levers (2026-12-04): the CartPole MLP update in bf16 and compiled, on the one thread
+    the agent gives small networks; the Pong frames converted straight into channels_last."""
+    def cartpole(precision="fp32", compiled=False):
+        def make():
+            torch.set_num_threads(1)
+            # compiled modules only run on autograd's path: the backward by hand calls no module
+            a, batches = cartpole_agent(precision, backward="autograd" if compiled else "auto")
+            if compiled:
+                a.q, a.target = torch.compile(a.q), torch.compile(a.target)
+                for b in batches[:3]:  # compile outside the timing
+                    a.update(b)
+            return a, batches
+        return make
+
+    def pong(strided):
+        def make():
+            torch.set_num_threads(2)
+            a, batches = pong_agent("small", "bf16", True)
+            if strided:
+                a.obs_tensor = strided_frames(a)
+            return a, batches
+        return make
+
+    return [("CartPole MLP, batch 256, 1 thread, fp32 (the agent as it is)", cartpole(), AS_IS),
+            ("CartPole MLP, batch 256, 1 thread, bf16 autocast", cartpole("bf16"), AS_IS),
+            ("CartPole MLP, batch 256, 1 thread, torch.compile of both nets", cartpole(compiled=True), AS_IS),
+            ("bf16 + channels_last, the agent's frames (in s6 converted then copied to channels_last)", pong(False),
+             AS_IS),
+            ("bf16 + channels_last, frames converted in one strided copy", pong(True), AS_IS)]
+
+
+def session8_cases():
+    """The eighth session's lever (2026-12-04), on the CartPole MLP update at batch 256 on the agent's one thread:
+    autograd (the update before) against the backward written out (the agent's update now). The parameters as one
+    flat tensor for Adam, measured at commit ad91a36 (0.94 against 0.96 ms), were dropped."""
+    def cartpole(backward):
+        def make():
+            torch.set_num_threads(1)
+            return cartpole_agent(backward=backward)
+        return make
+
+    return [("CartPole MLP, batch 256, 1 thread, autograd (the agent before this session)", cartpole("autograd"),
+             AS_IS),
+            ("CartPole MLP, batch 256, 1 thread, backward by hand (the agent now)", cartpole("auto"), AS_IS)]
+
+
+def copied_frames(agent):
+    """The frames as ``network_input`` made them before the eleventh session: converted and scaled in NCHW, then
+    copied into channels_last."""
+    def obs_tensor(obs):
+        x = torch.as_tensor(np.asarray(obs))
+        if x.dim() != 4:
+            return network_input(obs, agent.obs_kind, agent.obs_dim, agent.device, agent.channels_last, agent.bf16)
+        x = x.to(torch.bfloat16 if agent.bf16 else torch.float32).div_(255.0)
+        return x.contiguous(memory_format=torch.channels_last)
+    return obs_tensor
+
+
+def session11_cases():
+    """The eleventh session's lever (2026-12-05): the frames laid out channels_last while uint8, by stacking the
+    four frames along a last axis (``network_input`` now), against the conversion then the layout copy (before)."""
+    def pong(precision, copied):
+        def make():
+            torch.set_num_threads(2)
+            a, batches = pong_agent("small", precision, True)
+            if copied:
+                a.obs_tensor = copied_frames(a)
+            return a, batches
+        return make
+
+    return [(f"{p} + channels_last, frames {how}", pong(p, copied), AS_IS)
+            for p in ("fp32", "bf16")
+            for how, copied in (("converted then copied to channels_last (before, s11)", True),
+                                ("stacked channels_last as uint8, then converted (the agent now, s11)", False))]
+
+
+def two_pass_frames(agent):
+    """The frames as ``network_input`` makes them, written out: stacked channels_last as uint8, converted to
+    float, then divided by 255 in place (two passes over the float frames)."""
+    def obs_tensor(obs):
+        x = torch.as_tensor(np.asarray(obs))
+        if x.dim() != 4:
+            return network_input(obs, agent.obs_kind, agent.obs_dim, agent.device, agent.channels_last, agent.bf16)
+        nhwc = torch.stack(x.unbind(1), dim=-1)
+        return nhwc.to(torch.bfloat16 if agent.bf16 else torch.float32).div_(255.0).permute(0, 3, 1, 2)
+    return obs_tensor
+
+
+def strided_frames(agent):
+    """The frames interleaved, converted and divided in one strided kernel: ``torch.div`` of the NCHW uint8 batch's
+    NHWC view into a contiguous NHWC float tensor (no uint8 stack first)."""
+    def obs_tensor(obs):
+        x = torch.as_tensor(np.asarray(obs))
+        if x.dim() != 4:
+            return network_input(obs, agent.obs_kind, agent.obs_dim, agent.device, agent.channels_last, agent.bf16)
+        view = x.permute(0, 2, 3, 1)
+        out = torch.empty(view.shape, dtype=torch.bfloat16 if agent.bf16 else torch.float32)
+        return torch.div(view, 255.0, out=out).permute(0, 3, 1, 2)
+    return obs_tensor
+
+
+def session14_cases():
+    """The fourteenth session's lever (2026-12-05, dropped): the frames converted from uint8 and divided by 255 in
+    one kernel (``torch.div`` into a float tensor), or interleaved, converted and divided in one strided kernel,
+    against a conversion and then an in-place division (the agent, ``network_input``)."""
+    def pong(precision, frames):
+        def make():
+            torch.set_num_threads(2)
+            a, batches = pong_agent("small", precision, True)
+            if frames is not None:
+                a.obs_tensor = frames(a)
+            return a, batches
+        return make
+
+    return [(f"{p} + channels_last, frames {how}", pong(p, frames), AS_IS)
+            for p in ("fp32", "bf16")
+            for how, frames in (("stacked, converted, then divided in place (the agent, s14)", None),
+                                ("stacked, then converted and divided in one kernel (s14)", one_kernel_frames),
+                                ("interleaved, converted and divided in one strided kernel (s14)", strided_frames))]
+
+
 def timed(fn, repeats: int) -> float:
     for _ in range(5):
         fn()
@@ -293,7 +442,8 @@ def main() -> None:
     args = parser.parse_args()
     print(f"CPU: {cpu_description()}; torch {torch.__version__}, capability {torch.backends.cpu.get_cpu_capability()}\n")
     cases = ([(n, m, AS_IS) for n, m in update_cases(["default", "max-autotune-no-cudagraphs"])] + session3_cases()
-             + session4_cases() + session6_cases() + session8_cases() + session11_cases())
+             + session4_cases() + session6_cases() + session8_cases() + session11_cases()
+             + session14_cases())
     cases = [c for c in cases if args.only in c[0]]
     built = []
     for name, make, patch in cases:

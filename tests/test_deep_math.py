@@ -319,6 +319,26 @@ def test_bf16_frames_are_what_autocast_makes_of_fp32_frames():
     assert torch.equal(torch.unique(bf16.float() * 255).round(), torch.arange(256.0))
 
 
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_frames_are_scaled_with_the_plain_values_and_never_in_the_callers_array(channels_last):
+    """uint8 frames become the bits of converting and then dividing, for a single stack and a batch, fp32 and bf16;
+    float frames are scaled into a copy, never in place in the caller's array (which the tensor may share)."""
+    from zoo.learning.networks import network_input
+
+    cpu = torch.device("cpu")
+    rng = np.random.default_rng(4)
+    for shape in ((4, 84, 84), (3, 4, 84, 84)):
+        frames = rng.integers(0, 256, shape, dtype=np.uint8)
+        for dtype in (torch.float32, torch.bfloat16):
+            x = network_input(frames, "atari", 0, cpu, channels_last=channels_last, bf16=dtype == torch.bfloat16)
+            want = torch.as_tensor(frames).to(dtype).div_(255.0)
+            assert x.dtype == dtype and torch.equal(x, want)
+    floats = rng.integers(0, 256, (2, 4, 84, 84)).astype(np.float32)
+    kept = floats.copy()
+    x = network_input(floats, "atari", 0, cpu, channels_last=channels_last)
+    assert torch.allclose(x, torch.as_tensor(kept) / 255.0) and np.array_equal(floats, kept)
+
+
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])
 def test_the_agents_update_is_the_plain_double_dqn_step(precision):
     """DQNAgent.update (channels_last, twin s' pass, bf16 frames) against the textbook steps written out on

@@ -61,7 +61,10 @@ def network_input(obs, kind: str, dim: int, device: torch.device, channels_last:
     per batch of 32). A uint8 ``contiguous(channels_last)`` is not the same kernel: it was 8 ms per batch on an
     AVX2 CPU once. With ``bf16`` the frames become bf16 at once: the integers 0..255 are exact in bf16 and the
     division rounds once from fp32, so the frames are bit for bit what autocast would make of fp32 frames, at
-    half the bytes written.
+    half the bytes written. The conversion and the division stay two kernels: one ``torch.div`` of the uint8 frames
+    into a float tensor gives the same bits, and on an Intel Xeon (issue 21, ``benchmarks/frame_input.py``) saved
+    0.1 ms per batch of 32 in fp32 but cost 0.13 ms in bf16, with no difference in the whole update beyond the
+    host's noise.
     """
     x = torch.as_tensor(np.asarray(obs), device=device)
     if kind == "discrete":
@@ -70,9 +73,17 @@ def network_input(obs, kind: str, dim: int, device: torch.device, channels_last:
         dtype = torch.bfloat16 if bf16 else torch.float32
         if channels_last and x.dim() == 4:
             nhwc = torch.stack(x.unbind(1), dim=-1)
-            return nhwc.to(dtype).div_(255.0).permute(0, 3, 1, 2)
-        return x.to(dtype).div_(255.0)
+            return _scaled_frames(nhwc, dtype).permute(0, 3, 1, 2)
+        return _scaled_frames(x, dtype)
     return x.float()
+
+
+def _scaled_frames(frames: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """``frames / 255`` as ``dtype``: uint8 frames converted, then divided in place in that new copy; float frames
+    into a new tensor, never in place (they may share memory with the caller's array)."""
+    if frames.dtype == torch.uint8:
+        return frames.to(dtype).div_(255.0)
+    return frames.to(dtype) / 255.0
 
 
 def dueling_aggregate(value: torch.Tensor, advantage: torch.Tensor) -> torch.Tensor:
