@@ -96,7 +96,9 @@ PRESETS.update({
     # with Rainbow's ε of 1.5e-4 (at 2.5e-4 and ε 1e-8 the ReLUs died), exploration to 0.01 over 50k agent
     # steps, 3-step Double Dueling targets. Tianshou's recipe (8 envs, one update per 8 agent steps) was
     # tried and did worse here (one run each, BENCHMARKS.md): both run ~25 updates/s on 2 AVX2 cores, and
-    # after 60k updates it scored -20 where this preset had -11 (10-game periodic evaluations).
+    # after 60k updates it scored -20 where this preset had -11 (10-game periodic evaluations). Four envs with one
+    # update per vector step (Nature DQN's ratio) against this preset, 30 minutes from scratch on one Xeon, three
+    # seeds held out: +10.6, -2.8 and -0.3 points (BENCHMARKS.md, 2026-12-05): no change without more seeds.
     ("dqn", "ALE/Pong-v5"): {"steps": 2_000_000, "eval_episodes": 100, "eval_every": 50_000, "hyperparameters": {
         "gamma": 0.99, "learning_rate": 1e-4, "adam_eps": 1.5e-4, "buffer_size": 50_000, "batch_size": 32,
         "learning_starts": 10_000, "num_envs": 2, "train_freq": 1, "gradient_steps": 1, "target_update_interval": 2_000,
