@@ -251,109 +251,7 @@ def one_kernel_frames(agent):
     return obs_tensor
 
 
-def strided_frames(agent):
-    """The frames written into a channels_last tensor straight from uint8 NCHW (one strided copy), then scaled in
-    place: the same values as ``network_input`` (a contiguous conversion, then the layout copy)."""
-    def obs_tensor(obs):
-        x = torch.as_tensor(np.asarray(obs))
-        if x.dim() != 4:
-            return network_input(obs, agent.obs_kind, agent.obs_dim, agent.device, agent.channels_last, agent.bf16)
-        out = torch.empty(x.shape, dtype=torch.bfloat16 if agent.bf16 else torch.float32,
-                          memory_format=torch.channels_last)
-        return out.copy_(x).div_(255.0)
-    return obs_tensor
-
-
-def session6_cases():
-    """The sixth session's levers (2026-12-04): the CartPole MLP update in bf16 and compiled, on the one thread
-    the agent gives small networks; the Pong frames converted straight into channels_last."""
-    def cartpole(precision="fp32", compiled=False):
-        def make():
-            torch.set_num_threads(1)
-            # compiled modules only run on autograd's path: the backward by hand calls no module
-            a, batches = cartpole_agent(precision, backward="autograd" if compiled else "auto")
-            if compiled:
-                a.q, a.target = torch.compile(a.q), torch.compile(a.target)
-                for b in batches[:3]:  # compile outside the timing
-                    a.update(b)
-            return a, batches
-        return make
-
-    def pong(strided):
-        def make():
-            torch.set_num_threads(2)
-            a, batches = pong_agent("small", "bf16", True)
-            if strided:
-                a.obs_tensor = strided_frames(a)
-            return a, batches
-        return make
-
-    return [("CartPole MLP, batch 256, 1 thread, fp32 (the agent as it is)", cartpole(), AS_IS),
-            ("CartPole MLP, batch 256, 1 thread, bf16 autocast", cartpole("bf16"), AS_IS),
-            ("CartPole MLP, batch 256, 1 thread, torch.compile of both nets", cartpole(compiled=True), AS_IS),
-            ("bf16 + channels_last, the agent's frames (in s6 converted then copied to channels_last)", pong(False),
-             AS_IS),
-            ("bf16 + channels_last, frames converted in one strided copy", pong(True), AS_IS)]
-
-
-def session8_cases():
-    """The eighth session's lever (2026-12-04), on the CartPole MLP update at batch 256 on the agent's one thread:
-    autograd (the update before) against the backward written out (the agent's update now). The parameters as one
-    flat tensor for Adam, measured at commit ad91a36 (0.94 against 0.96 ms), were dropped."""
-    def cartpole(backward):
-        def make():
-            torch.set_num_threads(1)
-            return cartpole_agent(backward=backward)
-        return make
-
-    return [("CartPole MLP, batch 256, 1 thread, autograd (the agent before this session)", cartpole("autograd"),
-             AS_IS),
-            ("CartPole MLP, batch 256, 1 thread, backward by hand (the agent now)", cartpole("auto"), AS_IS)]
-
-
-def copied_frames(agent):
-    """The frames as ``network_input`` made them before the eleventh session: converted and scaled in NCHW, then
-    copied into channels_last."""
-    def obs_tensor(obs):
-        x = torch.as_tensor(np.asarray(obs))
-        if x.dim() != 4:
-            return network_input(obs, agent.obs_kind, agent.obs_dim, agent.device, agent.channels_last, agent.bf16)
-        x = x.to(torch.bfloat16 if agent.bf16 else torch.float32).div_(255.0)
-        return x.contiguous(memory_format=torch.channels_last)
-    return obs_tensor
-
-
-def session11_cases():
-    """The eleventh session's lever (2026-12-05): the frames laid out channels_last while uint8, by stacking the
-    four frames along a last axis (``network_input`` now), against the conversion then the layout copy (before)."""
-    def pong(precision, copied):
-        def make():
-            torch.set_num_threads(2)
-            a, batches = pong_agent("small", precision, True)
-            if copied:
-                a.obs_tensor = copied_frames(a)
-            return a, batches
-        return make
-
-    return [(f"{p} + channels_last, frames {how}", pong(p, copied), AS_IS)
-            for p in ("fp32", "bf16")
-            for how, copied in (("converted then copied to channels_last (before, s11)", True),
-                                ("stacked channels_last as uint8, then converted (the agent now, s11)", False))]
-
-
-def two_pass_frames(agent):
-    """The frames as ``network_input`` makes them, written out: stacked channels_last as uint8, converted to
-    float, then divided by 255 in place (two passes over the float frames)."""
-    def obs_tensor(obs):
-        x = torch.as_tensor(np.asarray(obs))
-        if x.dim() != 4:
-            return network_input(obs, agent.obs_kind, agent.obs_dim, agent.device, agent.channels_last, agent.bf16)
-        nhwc = torch.stack(x.unbind(1), dim=-1)
-        return nhwc.to(torch.bfloat16 if agent.bf16 else torch.float32).div_(255.0).permute(0, 3, 1, 2)
-    return obs_tensor
-
-
-def strided_frames(agent):
+def nhwc_div_frames(agent):
     """The frames interleaved, converted and divided in one strided kernel: ``torch.div`` of the NCHW uint8 batch's
     NHWC view into a contiguous NHWC float tensor (no uint8 stack first)."""
     def obs_tensor(obs):
@@ -383,7 +281,7 @@ def session14_cases():
             for p in ("fp32", "bf16")
             for how, frames in (("stacked, converted, then divided in place (the agent, s14)", None),
                                 ("stacked, then converted and divided in one kernel (s14)", one_kernel_frames),
-                                ("interleaved, converted and divided in one strided kernel (s14)", strided_frames))]
+                                ("interleaved, converted and divided in one strided kernel (s14)", nhwc_div_frames))]
 
 
 def timed(fn, repeats: int) -> float:
