@@ -37,6 +37,7 @@ import numpy as np
 import torch
 
 import zoo.agents.dqn as dqn_module
+from frame_input import one_kernel, strided
 from update import cartpole_agent, ms_per_update, pong_agent
 from zoo.learning.device import cpu_description
 from zoo.learning.networks import network_input, twin_forward
@@ -220,68 +221,49 @@ def copied_frames(agent):
     return obs_tensor
 
 
+def pong_with_frames(precision: str, frames=None):
+    """A maker of the channels_last Pong agent (2 threads) whose ``obs_tensor`` is ``frames(agent)`` when given."""
+    def make():
+        torch.set_num_threads(2)
+        agent, batches = pong_agent("small", precision, True)
+        if frames is not None:
+            agent.obs_tensor = frames(agent)
+        return agent, batches
+    return make
+
+
 def session11_cases():
     """The eleventh session's lever (2026-12-05): the frames laid out channels_last while uint8, by stacking the
     four frames along a last axis (``network_input`` now), against the conversion then the layout copy (before)."""
-    def pong(precision, copied):
-        def make():
-            torch.set_num_threads(2)
-            a, batches = pong_agent("small", precision, True)
-            if copied:
-                a.obs_tensor = copied_frames(a)
-            return a, batches
-        return make
-
-    return [(f"{p} + channels_last, frames {how}", pong(p, copied), AS_IS)
+    return [(f"{p} + channels_last, frames {how}", pong_with_frames(p, frames), AS_IS)
             for p in ("fp32", "bf16")
-            for how, copied in (("converted then copied to channels_last (before, s11)", True),
-                                ("stacked channels_last as uint8, then converted (the agent now, s11)", False))]
+            for how, frames in (("converted then copied to channels_last (before, s11)", copied_frames),
+                                ("stacked channels_last as uint8, then converted (the agent now, s11)", None))]
 
 
-def one_kernel_frames(agent):
-    """The frames stacked channels_last as uint8, then converted and divided by 255 in one kernel (``torch.div`` of
-    the uint8 stack into a float tensor: the same bits as ``network_input``'s conversion and in-place division)."""
-    def obs_tensor(obs):
-        x = torch.as_tensor(np.asarray(obs))
-        if x.dim() != 4:
-            return network_input(obs, agent.obs_kind, agent.obs_dim, agent.device, agent.channels_last, agent.bf16)
-        nhwc = torch.stack(x.unbind(1), dim=-1)
-        out = torch.empty(nhwc.shape, dtype=torch.bfloat16 if agent.bf16 else torch.float32)
-        return torch.div(nhwc, 255.0, out=out).permute(0, 3, 1, 2)
-    return obs_tensor
-
-
-def nhwc_div_frames(agent):
-    """The frames interleaved, converted and divided in one strided kernel: ``torch.div`` of the NCHW uint8 batch's
-    NHWC view into a contiguous NHWC float tensor (no uint8 stack first)."""
-    def obs_tensor(obs):
-        x = torch.as_tensor(np.asarray(obs))
-        if x.dim() != 4:
-            return network_input(obs, agent.obs_kind, agent.obs_dim, agent.device, agent.channels_last, agent.bf16)
-        view = x.permute(0, 2, 3, 1)
-        out = torch.empty(view.shape, dtype=torch.bfloat16 if agent.bf16 else torch.float32)
-        return torch.div(view, 255.0, out=out).permute(0, 3, 1, 2)
-    return obs_tensor
+def frames_made_by(make_input):
+    """``obs_tensor`` for an agent whose batches of frame stacks become input through ``make_input(frames, dtype)``
+    (one of ``benchmarks/frame_input.py``'s ways); anything else goes through ``network_input``."""
+    def wrap(agent):
+        def obs_tensor(obs):
+            obs = np.asarray(obs)
+            if obs.ndim != 4:
+                return network_input(obs, agent.obs_kind, agent.obs_dim, agent.device, agent.channels_last, agent.bf16)
+            return make_input(obs, torch.bfloat16 if agent.bf16 else torch.float32)
+        return obs_tensor
+    return wrap
 
 
 def session14_cases():
     """The fourteenth session's lever (2026-12-05, dropped): the frames converted from uint8 and divided by 255 in
     one kernel (``torch.div`` into a float tensor), or interleaved, converted and divided in one strided kernel,
     against a conversion and then an in-place division (the agent, ``network_input``)."""
-    def pong(precision, frames):
-        def make():
-            torch.set_num_threads(2)
-            a, batches = pong_agent("small", precision, True)
-            if frames is not None:
-                a.obs_tensor = frames(a)
-            return a, batches
-        return make
-
-    return [(f"{p} + channels_last, frames {how}", pong(p, frames), AS_IS)
+    return [(f"{p} + channels_last, frames {how}", pong_with_frames(p, frames), AS_IS)
             for p in ("fp32", "bf16")
             for how, frames in (("stacked, converted, then divided in place (the agent, s14)", None),
-                                ("stacked, then converted and divided in one kernel (s14)", one_kernel_frames),
-                                ("interleaved, converted and divided in one strided kernel (s14)", nhwc_div_frames))]
+                                ("stacked, then converted and divided in one kernel (s14)", frames_made_by(one_kernel)),
+                                ("interleaved, converted and divided in one strided kernel (s14)",
+                                 frames_made_by(strided)))]
 
 
 def timed(fn, repeats: int) -> float:
