@@ -1,5 +1,6 @@
 """Issue 21's levers on the Pong small-CNN update (and the CartPole MLP's), each against the agent as it is,
-interleaved in one run so the CPU's drift between runs (±10-15% here) cancels.
+interleaved in one run so the CPU's drift between runs (±10-15% here) cancels; each round starts one case later
+than the one before, so no case always runs first.
 
 - threads: 1 torch thread against 2 (the update alone; the env then has no core of its own);
 - torch.compile of both networks (inductor's CPU backend; default and max-autotune-no-cudagraphs modes);
@@ -330,8 +331,10 @@ def main() -> None:
         patch()
         built.append((name, *make(), patch))
     results: dict[str, list[float]] = {name: [] for name, *_ in built}
-    for _ in range(args.rounds):
-        for name, agent, batches, patch in built:
+    for r in range(args.rounds):
+        # each round starts one case later: on a host whose speed drifts within minutes, a fixed order gives the
+        # first case its own share of the drift (two fixed-order runs of benchmarks/frame_input.py disagreed in sign)
+        for name, agent, batches, patch in built[r % len(built):] + built[:r % len(built)]:
             patch()
             torch.set_num_threads(1 if "1 thread" in name else 2)
             results[name].append(ms_per_update(agent, batches, args.repeats))
