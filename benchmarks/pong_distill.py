@@ -82,8 +82,8 @@ def distill(student, obs: np.ndarray, q: np.ndarray, updates: int, batch: int, l
         optimizer.step()
         if step % max(1, updates // 10) == 0 or step == updates:
             agree, err = agreement(student, obs[held], q[held])
-            log.append({"update": step, "loss": float(loss.detach()), "held_out_same_action": agree, "held_out_q_mae": err,
-                        "seconds": round(time.perf_counter() - start, 1)})
+            log.append({"update": step, "loss": float(loss.detach()), "held_out_same_action": agree,
+                        "held_out_q_mae": err, "seconds": round(time.perf_counter() - start, 1)})
             print(json.dumps(log[-1]), flush=True)
     return log
 
