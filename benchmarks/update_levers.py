@@ -23,6 +23,7 @@ than the one before, so no case always runs first.
 - the eleventh session's: the Pong frames laid out channels_last while still uint8, by stacking the four frames
   along a last axis (a quarter of the bytes moved by the layout copy, and a plain contiguous conversion after);
 - the fourteenth session's: the frames converted from uint8 and divided by 255 in one kernel (dropped).
+- the fifteenth session's: the online forward of s and the twin pass of s' in one bf16 autocast region (dropped).
 
     python benchmarks/update_levers.py [--rounds 3] [--repeats 40] [--only SUBSTRING]
 
@@ -267,6 +268,49 @@ def session14_cases():
                                  frames_made_by(strided)))]
 
 
+def one_autocast_region(agent):
+    """The agent's Double DQN update (uniform replay, no advantage learning) with the online forward of s and the
+    twin pass of s' in one autocast region, so that autocast casts the online net's fc and head weights to bf16 once
+    per update instead of once per region; the same loss bit for bit (checked in ``session15_cases``)."""
+    from zoo.learning.losses import dqn_loss
+    from zoo.learning.targets import double_q_target
+
+    def update(batch) -> float:
+        c = agent.config
+        obs, next_obs = agent.obs_tensor(batch.obs), agent.obs_tensor(batch.next_obs)
+        action, reward = torch.as_tensor(batch.action), torch.as_tensor(batch.reward)
+        done, discount = torch.as_tensor(batch.done), torch.as_tensor(batch.discount)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=agent.bf16):
+            q_obs = agent.q(obs).float()
+            with torch.no_grad():
+                next_online, next_target = twin_forward(agent.q, agent.target, next_obs)
+        y = double_q_target(reward, next_online.float(), next_target.float(), done, discount)
+        loss = dqn_loss(q_obs, action, y, c.loss, None)
+        agent.optimizer.minimize(loss, c.max_grad_norm)
+        agent.updates_done += 1
+        return loss.item()
+    return update
+
+
+def session15_cases():
+    """The fifteenth session's lever (2026-12-05, dropped): s and s' in one autocast region (bf16 only: in fp32
+    there is nothing to cast), against the agent's two regions."""
+    def make(one_region: bool):
+        def build():
+            torch.set_num_threads(2)
+            agent, batches = pong_agent("small", "bf16", True)
+            if one_region:
+                twin, _ = pong_agent("small", "bf16", True)
+                twin.update = one_autocast_region(twin)
+                for b in batches[:3]:  # the same weights and losses, step by step
+                    assert agent.update(b) == twin.update(b)
+                agent = twin
+            return agent, batches
+        return build
+    return [("bf16 + channels_last, s and s' in two autocast regions (the agent, s15)", make(False), AS_IS),
+            ("bf16 + channels_last, s and s' in one autocast region (s15)", make(True), AS_IS)]
+
+
 def timed(fn, repeats: int) -> float:
     for _ in range(5):
         fn()
@@ -324,7 +368,7 @@ def main() -> None:
     print(f"CPU: {cpu_description()}; torch {torch.__version__}, capability {torch.backends.cpu.get_cpu_capability()}\n")
     cases = ([(n, m, AS_IS) for n, m in update_cases(["default", "max-autotune-no-cudagraphs"])] + session3_cases()
              + session4_cases() + session6_cases() + session8_cases() + session11_cases()
-             + session14_cases())
+             + session14_cases() + session15_cases())
     cases = [c for c in cases if args.only in c[0]]
     built = []
     for name, make, patch in cases:
