@@ -37,6 +37,7 @@ from zoo.envs.make import make_vec_env
 from zoo.envs.seeds import stream_seed
 from zoo.learning.device import cpu_description
 from zoo.rundir.files import RunConfig, save_model, write_config
+from zoo.rundir.stats import bootstrap_ci
 
 
 def collect(teacher, env_id: str, states: int, envs: int, epsilon: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -138,7 +139,8 @@ def main() -> None:
         played = evaluate(agent, config.env_id, config.env_kwargs, args.games, seed)
         r = played.returns
         games[name] = {"seed": seed, "games": len(r), "mean": round(float(r.mean()), 3),
-                       "std": round(float(r.std(ddof=1)), 3), "lost": int((r < 0).sum()), "worst": float(r.min())}
+                       "std": round(float(r.std(ddof=1)), 3), "ci95": [round(v, 2) for v in bootstrap_ci(r)],
+                       "lost": int((r < 0).sum()), "worst": float(r.min()), "returns": r.tolist()}
         print(f"{name}: {args.games} sticky games (bench seeds {seed} + i): {json.dumps(games[name])}", flush=True)
 
     args.out.mkdir(parents=True)

@@ -22,7 +22,7 @@ than the one before, so no case always runs first.
   autograd's update;
 - the eleventh session's: the Pong frames laid out channels_last while still uint8, by stacking the four frames
   along a last axis (a quarter of the bytes moved by the layout copy, and a plain contiguous conversion after);
-- the fourteenth session's: the frames converted from uint8 and divided by 255 in one kernel (dropped).
+- the fourteenth session's: the frames converted from uint8 and divided by 255 in one kernel (dropped);
 - the fifteenth session's: the online forward of s and the twin pass of s' in one bf16 autocast region (dropped).
 
     python benchmarks/update_levers.py [--rounds 3] [--repeats 40] [--only SUBSTRING]
