@@ -63,8 +63,12 @@ class ThrowawayPostgres:
         self._run("initdb", "-D", str(self.data), "-U", "zoo", "--auth=trust", "--no-sync", "-E", "UTF8")
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-w", "-t", "60", "-o",
                   f"-h 127.0.0.1 -p {self.port} -k {self.root} -c fsync=off", "start")
-        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "zoo", "zoo")
-        return f"postgresql://zoo@127.0.0.1:{self.port}/zoo"
+        return self.new_database("zoo")
+
+    def new_database(self, name: str) -> str:
+        """Another empty database on the same server; its URL."""
+        self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "zoo", name)
+        return f"postgresql://zoo@127.0.0.1:{self.port}/{name}"
 
     def __exit__(self, *exc) -> None:
         self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop", check=False)

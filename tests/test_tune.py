@@ -76,7 +76,7 @@ def test_two_machines_share_a_postgresql_study_and_a_killed_workers_trial_is_ret
             if running:
                 break
             time.sleep(0.2)
-        assert running, "machine a never started a trial"
+        assert running, f"machine a never started a trial (exit {a.poll()}): {a.stderr.read() if a.poll() else ''}"
         killed = running[0].number
         a.kill()
         a.communicate(timeout=30)
@@ -94,6 +94,34 @@ def test_two_machines_share_a_postgresql_study_and_a_killed_workers_trial_is_ret
         assert len({t.user_attrs["run_dir"] for t in finished}) == len(finished)
         assert {t.user_attrs["worker"].split(":")[1] for t in trials} == {str(a.pid), str(b.pid)}
         assert "best: trial" in out
+
+
+OPEN_TOGETHER = """
+import sys, time
+from zoo.cli.tune import StudySpec, open_storage, open_study
+from zoo.training.presets import preset
+spec = StudySpec("tune", "q-learning", "toy/Trap-v0", 1000, preset("q-learning", "toy/Trap-v0")["hyperparameters"])
+time.sleep(max(0.0, float(sys.argv[2]) - time.time()))  # both workers open the storage at the same moment
+open_study(open_storage(sys.argv[1]), "shared", spec, 0)
+"""
+
+
+@pytest.mark.skipif(server_binaries() is None, reason="no PostgreSQL server binaries (Debian's postgresql package)")
+def test_two_workers_starting_at_once_on_an_empty_postgresql_database_both_join(tmp_path):
+    # both create Optuna's tables; before the retry the loser died with a unique violation on pg_type
+    # (3 of 4 empty databases here), and a machine of the shared-study test above never started a trial
+    server = ThrowawayPostgres()
+    with server as first:
+        for i in range(4):
+            url = server.new_database(f"race{i}") if i else first
+            at = str(time.time() + 3)
+            workers = [subprocess.Popen([sys.executable, "-c", OPEN_TOGETHER, url, at], cwd=Path.cwd(),
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+            for worker in workers:
+                _, err = worker.communicate(timeout=120)
+                assert worker.returncode == 0, err
+            trials = study_trials(url, "shared")
+            assert len(trials) == 1 and trials[0].state.name == "WAITING"  # the preset's trial, queued once
 
 
 @pytest.mark.parametrize("argv, message", [

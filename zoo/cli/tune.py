@@ -132,20 +132,44 @@ def open_storage(url: str):
                        "postgresql://user:password@host:5432/database")
     if url.startswith("sqlite:///"):
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    import random
+    import time
     import warnings
 
-    try:
-        with warnings.catch_warnings():  # heartbeats are "experimental" in Optuna's words; they are what we need
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            return optuna.storages.RDBStorage(
-                url, heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S,
-                heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=3),
-                engine_kwargs={"pool_pre_ping": True, **({"connect_args": {"connect_timeout": 5}}
-                                                          if url.startswith("postgresql") else {})})
-    except Exception as error:  # noqa: BLE001 - sqlalchemy and drivers raise many kinds
-        raise ZooError(f"cannot open the study storage {shown(url)}: {first_line(error)}. Check the URL (host, port, "
-                       "user, password, database) and that the server runs; without --storage the study lives "
-                       "in runs/optuna.db.") from None
+    for attempt in range(SCHEMA_RACE_TRIES):
+        try:
+            with warnings.catch_warnings():  # heartbeats are "experimental" in Optuna's words; they are what we need
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                return optuna.storages.RDBStorage(
+                    url, heartbeat_interval=HEARTBEAT_S, grace_period=GRACE_S,
+                    heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=3),
+                    engine_kwargs={"pool_pre_ping": True, **({"connect_args": {"connect_timeout": 5}}
+                                                              if url.startswith("postgresql") else {})})
+        except Exception as error:  # noqa: BLE001 - sqlalchemy and drivers raise many kinds
+            if attempt + 1 < SCHEMA_RACE_TRIES and schema_race(error):
+                time.sleep(random.uniform(0.2, 1.0))  # the other worker's tables are there by now: join them
+                continue
+            raise ZooError(f"cannot open the study storage {shown(url)}: {first_line(error)}. Check the URL "
+                           "(host, port, user, password, database) and that the server runs; without --storage "
+                           "the study lives in runs/optuna.db.") from None
+    raise AssertionError("unreachable")
+
+
+SCHEMA_RACE_TRIES = 6
+SPEC_WAIT_S = 10.0
+"""how long a worker that joins a study made that moment waits for its maker to write the study's spec"""
+
+
+def schema_race(error: Exception) -> bool:
+    """Whether opening the storage failed because another worker was creating Optuna's tables at the same
+    moment: two machines that start on an empty PostgreSQL database both run CREATE TABLE, and the loser gets
+    a unique violation on PostgreSQL's own catalog (pg_type) or "already exists". Opening again joins the
+    tables the winner made."""
+    from sqlalchemy.exc import IntegrityError, ProgrammingError
+
+    text = str(error)
+    return isinstance(error, (IntegrityError, ProgrammingError)) and (
+        "pg_type_typname_nsp_index" in text or "already exists" in text or "duplicate key" in text)
 
 
 @dataclass(frozen=True)
@@ -207,18 +231,29 @@ def make_pruner(name: str):
 
 def open_study(storage, name: str, spec: StudySpec, seed: int):
     """Create or join the study ``name``; a study of that name made for something else is refused."""
+    import time
+
     import optuna
 
-    study = optuna.create_study(study_name=name, storage=storage, direction="maximize",
-                                sampler=make_sampler(spec.sampler, seed), pruner=make_pruner(spec.pruner),
-                                load_if_exists=True)
+    sampler, pruner = make_sampler(spec.sampler, seed), make_pruner(spec.pruner)
+    try:
+        study = optuna.create_study(study_name=name, storage=storage, direction="maximize", sampler=sampler,
+                                    pruner=pruner)
+        made = True
+    except optuna.exceptions.DuplicatedStudyError:
+        study = optuna.load_study(study_name=name, storage=storage, sampler=sampler, pruner=pruner)
+        made = False
     found = study.user_attrs.get("spec")
-    if found is None:
+    deadline = time.monotonic() + SPEC_WAIT_S
+    while found is None and not made and time.monotonic() < deadline:
+        time.sleep(0.2)  # another worker made the study a moment ago and is writing what it is for
+        found = study.user_attrs.get("spec")
+    if found is None:  # ours, or its maker died before it said what it is for
         study.set_user_attr("spec", spec.attrs())
         if spec.kind == "tune":
             start = starting_point(spec.algo, spec.hyperparameters)
             if start:  # the search starts from what is known to work, and TPE looks around it
-                study.enqueue_trial(start, user_attrs={"start": "the preset and your flags"})
+                study.enqueue_trial(start, user_attrs={"start": "the preset and your flags"}, skip_if_exists=True)
     elif {**SPEC_DEFAULTS, **found} != spec.attrs():
         found = {**SPEC_DEFAULTS, **found}
         differ = [k for k in spec.attrs() if found.get(k) != spec.attrs()[k]]
