@@ -24,6 +24,7 @@ _RANGES: dict[str, tuple[float, float, bool]] = {
     "priority_alpha": (0.0, 1.0, True),
     "priority_beta": (0.0, 1.0, True),
     "advantage_learning": (0.0, 1.0, True),
+    "anchor_weight": (0.0, 1e6, True),
     "plan_tol": (0.0, float("inf"), False),
 }
 _AT_LEAST_ONE = ("plan_every", "plan_max_sweeps")
@@ -116,6 +117,11 @@ class DQNConfig:
     advantage_learning: float = hp(0.0, "advantage learning's α (Bellemare et al. 2016): each target lowered by α "
                                         "times its action's shortfall from the best one (target net), which widens "
                                         "the gaps between actions' values; 0 is the plain Bellman target (paper: 0.9)")
+    anchor_weight: float = hp(0.0, "with --init-from: the loss adds this times the mean squared difference between "
+                                   "the online net's Q-values on the sampled states and the starting agent's, so a "
+                                   "fine-tune stays near the agent it started from (kickstarting, Schmitt et al. "
+                                   "2018, with the start as teacher); 0 is plain DQN")
+    anchor_decay_steps: int = hp(0, "environment steps over which anchor_weight falls linearly to 0 (0: it stays)")
     augment_shift: int = hp(0, "Atari: train on frame stacks shifted by up to this many pixels each way, edge "
                                "padded (DrQ's random shift: 4); 0 trains on the frames as they are")
     hidden: str = hp("256,256", "hidden layer sizes of the MLP, comma-separated (unused by the Atari CNN)")

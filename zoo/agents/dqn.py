@@ -103,10 +103,13 @@ class DQNAgent:
         if self.channels_last:
             self.q = self.q.to(memory_format=torch.channels_last)
         self.target = copy.deepcopy(self.q).requires_grad_(False)
+        # the starting agent's network, frozen, when the loss holds the online net near it (anchor_weight)
+        self.anchor = copy.deepcopy(self.q).requires_grad_(False) if config.anchor_weight else None
         # An fp32 MLP on the CPU learns without autograd: its backward written out (zoo.learning.mlp_grad).
         # CartPole's preset update, issue 21: 0.96 against 1.13 ms on one core of an AMD EPYC (Zen 4), and the
         # preset's training ends with the same weights bit for bit there (benchmarks/cartpole_backward.py).
-        by_hand = backward == "auto" and self.device.type == "cpu" and not self.bf16 and self.obs_kind != "atari"
+        by_hand = (backward == "auto" and self.device.type == "cpu" and not self.bf16 and self.obs_kind != "atari"
+                   and not config.anchor_weight)  # the anchor's term is autograd's alone
         self._mlp_linears = relu_mlp_linears(self.q) if by_hand else None
         self._target_linears = relu_mlp_linears(self.target) if by_hand else None
         # Fused Adam: one kernel for all parameters instead of a loop of small ops (1.7 vs 2.0 ms per update
@@ -189,6 +192,11 @@ class DQNAgent:
             if c.advantage_learning:
                 y = advantage_learning_target(y, self._forward(self.target, obs), action, c.advantage_learning)
         loss = dqn_loss(q_obs, action, y, c.loss, weight)
+        anchor_weight = self.anchor_weight()
+        if anchor_weight:
+            with torch.no_grad():
+                q_anchor = self._forward(self.anchor, obs)
+            loss = loss + anchor_weight * (q_obs - q_anchor).pow(2).mean()
         if batch.index is not None:
             self._reprioritize(batch.index, q_obs.detach(), action, y)
         self.optimizer.minimize(loss, c.max_grad_norm)
@@ -225,6 +233,13 @@ class DQNAgent:
         self.optimizer.apply_gradients(c.max_grad_norm)
         self.updates_done += 1
         return loss.item()
+
+    def anchor_weight(self) -> float:
+        """The anchor term's weight now: ``anchor_weight``, falling linearly to 0 over ``anchor_decay_steps``."""
+        c = self.config
+        if not c.anchor_weight or not c.anchor_decay_steps:
+            return c.anchor_weight
+        return linear_schedule(c.anchor_weight, 0.0, c.anchor_decay_steps, self.steps_done)
 
     def _reprioritize(self, index, q: torch.Tensor, action: torch.Tensor, y: torch.Tensor) -> None:
         """Prioritized replay: the sampled transitions' new priorities in this agent's buffer, from their TD
@@ -292,10 +307,14 @@ class DQNAgent:
         """Load weights saved by ``state_dict``; a network of another shape raises ZooError."""
         load_weights(self.q, state, f"dqn for {self.obs_desc} observations and {self.n_actions} actions")
         self.target.load_state_dict(self.q.state_dict())
+        if self.anchor is not None:  # the weights a run starts from are its anchor (a resume restores its own)
+            self.anchor.load_state_dict(self.q.state_dict())
 
     def training_state(self) -> tuple[dict[str, torch.Tensor], dict]:
         """Everything ``--resume`` needs beyond the weights: target net, optimiser, counters, RNGs."""
         tensors = {f"target.{k}": v.detach().cpu().contiguous() for k, v in self.target.state_dict().items()}
+        if self.anchor is not None:
+            tensors.update({f"anchor.{k}": v.detach().cpu().contiguous() for k, v in self.anchor.state_dict().items()})
         optim = self.optimizer.state_dict()
         for i, state in optim["state"].items():
             for name, value in state.items():
@@ -309,6 +328,8 @@ class DQNAgent:
     def load_training_state(self, tensors: dict[str, torch.Tensor], meta: dict) -> None:
         """Restore what ``training_state`` saved."""
         self.target.load_state_dict({k[len("target."):]: v for k, v in tensors.items() if k.startswith("target.")})
+        if self.anchor is not None:
+            self.anchor.load_state_dict({k[len("anchor."):]: v for k, v in tensors.items() if k.startswith("anchor.")})
         state = {int(i): {name: tensors[f"optim.{i}.{name}"].to(self.device) for name in names}
                  for i, names in meta["optim_state_keys"].items()}
         self.optimizer.load_state_dict({"state": state, "param_groups": meta["param_groups"]})

@@ -165,6 +165,9 @@ def plan_run(s: TrainSettings) -> RunPlan:
     stop_at = s.stop_at if s.stop_at is not None else (chosen.get("stop_at") if s.steps is None else None)
     if stop_at is not None and (not math.isfinite(stop_at) or not eval_every):
         raise ZooError("--stop-at needs a finite return and periodic evaluations (--eval-every > 0)")
+    if getattr(config, "anchor_weight", 0) and s.init_from is None and not s.resume:
+        raise ZooError(f"anchor_weight={config.anchor_weight} holds a fine-tune near the agent it starts from: give "
+                       "that agent with --init-from RUN_DIR_OR_HUB_REPO, or leave anchor_weight at 0")
     init_weights, origin = _initial_weights(s, algorithm, config, spaces) if s.init_from is not None else (None, None)
     return RunPlan(algorithm, config, spaces, model, out, steps, eval_episodes, eval_every, periodic, stop_at,
                    init_weights, origin)
