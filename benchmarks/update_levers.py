@@ -370,7 +370,7 @@ def use_blocked_twin() -> None:
 
 def session17_cases():
     """The seventeenth session's lever (dropped): the first convolution, 8×8 with stride 4 over 4 channels, as a
-    2×2 stride-1 one over the frames cut into 4×4 blocks (64 channels: space-to-depth, the fourth session's lever with
+    2×2 stride-1 one over the frames cut into 4×4 blocks (64 channels: space-to-depth, session4_cases' lever with
     the blocks now cut while the frames are uint8, in place of their channels_last stack), against the agent, in
     fp32 and bf16, both CNNs. On an Intel Xeon with AMX the bf16 convolution alone ran twice as fast blocked."""
     def make(cnn: str, precision: str, blocked: bool):
