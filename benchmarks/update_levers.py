@@ -116,6 +116,13 @@ def session3_cases():
             ("bf16 + channels_last, bf16 frames, twin s' pass (the agent now)", agent("bf16"), twin)]
 
 
+def blocked_weight(weight: torch.Tensor, r: int = 4) -> torch.Tensor:
+    """A k×k filter bank of stride r as the (k/r)×(k/r) stride-1 one over r×r pixel blocks folded into channels
+    (channel ``c·r² + r·dy + dx``, the order of ``SpaceToDepthConv``'s and ``blocked_frames``' blocks)."""
+    o, c, k, _ = weight.shape
+    return weight.reshape(o, c, k // r, r, k // r, r).permute(0, 1, 3, 5, 2, 4).reshape(o, c * r * r, k // r, k // r)
+
+
 class SpaceToDepthConv(torch.nn.Module):
     """A k×k convolution of stride r (r divides k and the frame) as a (k/r)×(k/r) convolution of stride 1 over
     r×r pixel blocks folded into channels: the same sums in another order. It holds the original weight and
@@ -126,10 +133,9 @@ class SpaceToDepthConv(torch.nn.Module):
         self.weight, self.bias, self.r = conv.weight, conv.bias, conv.stride[0]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        r, (n, c, h, w), (o, _, k, _) = self.r, x.shape, self.weight.shape
+        r, (n, c, h, w) = self.r, x.shape
         blocks = x.reshape(n, c, h // r, r, w // r, r).permute(0, 1, 3, 5, 2, 4).reshape(n, c * r * r, h // r, w // r)
-        weight = self.weight.reshape(o, c, k // r, r, k // r, r).permute(0, 1, 3, 5, 2, 4).reshape(o, c * r * r, k // r,
-                                                                                                       k // r)
+        weight = blocked_weight(self.weight, r)
         fmt = torch.channels_last if x.is_contiguous(memory_format=torch.channels_last) else torch.contiguous_format
         return torch.nn.functional.conv2d(blocks.contiguous(memory_format=fmt), weight.contiguous(memory_format=fmt),
                                           self.bias)
@@ -324,19 +330,13 @@ def blocked_frames(frames: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
     return cut.to(dtype).div_(255.0).view(n, h // 4, w // 4, c * 16).permute(0, 3, 1, 2)
 
 
-def blocked_weight(weight: torch.Tensor) -> torch.Tensor:
-    """An ``[o, c, 8, 8]`` stride-4 filter bank as the ``[o, 16c, 2, 2]`` stride-1 one over ``blocked_frames``."""
-    o, c, kh, kw = weight.shape
-    w = weight.view(o, c, kh // 4, 4, kw // 4, 4).permute(0, 1, 3, 5, 2, 4)
-    return w.reshape(o, c * 16, kh // 4, kw // 4).contiguous(memory_format=torch.channels_last)
-
-
 def blocked_twin(a, b, x):
     """``twin_forward`` over ``blocked_frames``: the first convolution over both nets' stacked filters, blocked."""
     from torch.nn import functional as F
 
-    h = F.conv2d(x, blocked_weight(torch.cat([a.body.conv[0].weight, b.body.conv[0].weight])),
-                 torch.cat([a.body.conv[0].bias, b.body.conv[0].bias]))
+    w = blocked_weight(torch.cat([a.body.conv[0].weight, b.body.conv[0].weight]))
+    bias = torch.cat([a.body.conv[0].bias, b.body.conv[0].bias])
+    h = F.conv2d(x, w.contiguous(memory_format=torch.channels_last), bias)
     for la, lb in zip(list(a.body.conv)[1:], list(b.body.conv)[1:]):
         if isinstance(la, torch.nn.Conv2d):
             w = torch.cat([la.weight, lb.weight]).contiguous(memory_format=torch.channels_last)
@@ -355,7 +355,8 @@ def blocked_agent(agent):
     def forward(net, x):
         conv = net.body.conv
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=agent.bf16):
-            h = conv[1:](F.conv2d(x, blocked_weight(conv[0].weight), conv[0].bias))
+            w = blocked_weight(conv[0].weight).contiguous(memory_format=torch.channels_last)
+            h = conv[1:](F.conv2d(x, w, conv[0].bias))
             return net.q_from_features(net.body.fc(h)).float()
 
     dtype = torch.bfloat16 if agent.bf16 else torch.float32
@@ -384,7 +385,8 @@ def session17_cases():
                 use_blocked_twin()
                 losses = [blocked_agent(agent).update(b) for b in batches[:3]]
                 # the same losses to fp32 summation order; bf16 to its rounding
-                assert np.allclose(losses, plain_losses, rtol=1e-5 if precision == "fp32" else 1e-3), (losses, plain_losses)
+                rtol = 1e-5 if precision == "fp32" else 1e-3
+                assert np.allclose(losses, plain_losses, rtol=rtol), (losses, plain_losses)
             return agent, batches
         return build
     return [(f"{cnn} CNN, {p} + channels_last, first conv {'blocked (s17)' if b else 'plain (the agent, s17)'}",
