@@ -25,6 +25,7 @@ _RANGES: dict[str, tuple[float, float, bool]] = {
     "priority_beta": (0.0, 1.0, True),
     "advantage_learning": (0.0, 1.0, True),
     "anchor_weight": (0.0, 1e6, True),
+    "anchor_margin": (0.0, 1e6, True),
     "plan_tol": (0.0, float("inf"), False),
 }
 _AT_LEAST_ONE = ("plan_every", "plan_max_sweeps")
@@ -121,6 +122,11 @@ class DQNConfig:
                                    "the online net's Q-values on the sampled states and the starting agent's, so a "
                                    "fine-tune stays near the agent it started from (kickstarting, Schmitt et al. "
                                    "2018, with the start as teacher); 0 is plain DQN")
+    anchor_margin: float = hp(0.0, "with anchor_weight: hold only the starting agent's greedy choice instead of all "
+                                   "its Q-values. The term becomes DQfD's large-margin loss (Hester et al. 2018) with "
+                                   "the start as demonstrator: the mean over sampled states of max_a [Q(s, a) + m if "
+                                   "a is not the start's greedy action] - Q(s, start's action), 0 once that action "
+                                   "leads every other by m; 0 keeps the squared difference (DQfD: 0.8)")
     anchor_decay_steps: int = hp(0, "environment steps over which anchor_weight falls linearly to 0 (0: it stays)")
     augment_shift: int = hp(0, "Atari: train on frame stacks shifted by up to this many pixels each way, edge "
                                "padded (DrQ's random shift: 4); 0 trains on the frames as they are")

@@ -18,7 +18,7 @@ from zoo.envs.collector import Step
 from zoo.errors import ZooError
 from zoo.learning.augment import random_shift
 from zoo.learning.device import native_bf16
-from zoo.learning.losses import dqn_loss, dqn_loss_and_grad
+from zoo.learning.losses import dqn_loss, dqn_loss_and_grad, large_margin_loss
 from zoo.learning.mlp_grad import backward_by_hand, forward, forward_kept, relu_mlp_linears
 from zoo.learning.networks import (
     CNNS,
@@ -196,7 +196,11 @@ class DQNAgent:
         if anchor_weight:
             with torch.no_grad():
                 q_anchor = self._forward(self.anchor, obs)
-            loss = loss + anchor_weight * (q_obs - q_anchor).pow(2).mean()
+            if c.anchor_margin:  # the start's greedy choice alone, by a margin (DQfD)
+                term = large_margin_loss(q_obs, q_anchor.argmax(dim=1), c.anchor_margin)
+            else:  # all of the start's Q-values
+                term = (q_obs - q_anchor).pow(2).mean()
+            loss = loss + anchor_weight * term
         if batch.index is not None:
             self._reprioritize(batch.index, q_obs.detach(), action, y)
         self.optimizer.minimize(loss, c.max_grad_norm)

@@ -24,6 +24,16 @@ def dqn_loss(q: torch.Tensor, actions: torch.Tensor, target: torch.Tensor, kind:
     return (loss(taken, target, reduction="none") * weight).mean()
 
 
+def large_margin_loss(q: torch.Tensor, expert_action: torch.Tensor, margin: float) -> torch.Tensor:
+    """DQfD's large-margin classification loss (Hester et al. 2018, eq. 2): the mean over samples of
+    ``max_a [Q(s, a) + margin · (a ≠ a_E)] − Q(s, a_E)``, for ``q`` ``[batch, n_actions]`` and the demonstrator's
+    action ``expert_action`` ``[batch]``. It is 0 where ``a_E`` leads every other action by at least ``margin``,
+    and otherwise pushes ``Q(s, a_E)`` up and the best rival down, leaving all other values alone."""
+    expert = expert_action[:, None]
+    bonus = torch.full_like(q, margin).scatter_(1, expert, 0.0)
+    return ((q + bonus).max(dim=1).values - q.gather(1, expert).squeeze(1)).mean()
+
+
 def reinforce_loss(logits: torch.Tensor, actions: torch.Tensor, returns: torch.Tensor,
                    values: torch.Tensor | None = None, normalize: bool = False,
                    entropy_coef: float = 0.0) -> torch.Tensor:

@@ -168,6 +168,9 @@ def plan_run(s: TrainSettings) -> RunPlan:
     if getattr(config, "anchor_weight", 0) and s.init_from is None and not s.resume:
         raise ZooError(f"anchor_weight={config.anchor_weight} holds a fine-tune near the agent it starts from: give "
                        "that agent with --init-from RUN_DIR_OR_HUB_REPO, or leave anchor_weight at 0")
+    if getattr(config, "anchor_margin", 0) and not config.anchor_weight:
+        raise ZooError(f"anchor_margin={config.anchor_margin} shapes the anchor's term, which anchor_weight=0 turns "
+                       "off: give --anchor-weight W (with --init-from) too, or leave anchor_margin at 0")
     init_weights, origin = _initial_weights(s, algorithm, config, spaces) if s.init_from is not None else (None, None)
     return RunPlan(algorithm, config, spaces, model, out, steps, eval_episodes, eval_every, periodic, stop_at,
                    init_weights, origin)
