@@ -203,7 +203,7 @@ def test_a_margin_anchor_keeps_the_start_s_choices_but_not_its_values():
         kept[name] = (now.argmax(1) == start.argmax(1)).float().mean().item()
         drift[name] = (now - start).abs().mean().item()
     # seen: kept 0.35 / 0.93 / 0.98 and drift 0.25 / 0.65 / 0.02 (plain / margin / squared)
-    assert kept["margin"] > 0.9 and kept["plain"] < 0.6, kept
+    assert kept["margin"] > 0.85 and kept["plain"] < 0.6, kept  # room for another CPU's rounding
     assert drift["margin"] > 10 * drift["squared"], drift
 
 
