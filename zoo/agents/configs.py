@@ -26,6 +26,7 @@ _RANGES: dict[str, tuple[float, float, bool]] = {
     "advantage_learning": (0.0, 1.0, True),
     "anchor_weight": (0.0, 1e6, True),
     "anchor_margin": (0.0, 1e6, True),
+    "learning_rate_final": (0.0, 1.0, True),
     "plan_tol": (0.0, float("inf"), False),
 }
 _AT_LEAST_ONE = ("plan_every", "plan_max_sweeps")
@@ -91,6 +92,10 @@ class DQNConfig:
 
     gamma: float = hp(0.99, "discount factor γ in [0, 1]")
     learning_rate: float = hp(1e-3, "Adam learning rate")
+    learning_rate_final: float = hp(0.0, "with learning_rate_decay_steps: the rate it falls to, linearly")
+    learning_rate_decay_steps: int = hp(0, "environment steps over which the learning rate falls linearly from "
+                                           "learning_rate to learning_rate_final, then stays (0: it stays at "
+                                           "learning_rate; RL Zoo's and CleanRL's linear schedule)")
     adam_eps: float = hp(1e-8,
                         "Adam's ε: larger values (Rainbow's 1.5e-4) damp steps of parameters whose gradients are tiny")
     buffer_size: int = hp(50_000, "replay capacity in transitions")

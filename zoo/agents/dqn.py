@@ -167,6 +167,8 @@ class DQNAgent:
     def update(self, batch) -> float:
         """One gradient step on a replay minibatch; returns the loss. A prioritized minibatch (one with
         ``index`` and ``weight``) weighs each sample's loss and hands its new TD error back to the buffer."""
+        if self.config.learning_rate_decay_steps:
+            self.optimizer.set_lr(self.learning_rate())
         if self._mlp_linears is not None:
             return self._update_by_hand(batch)
         c = self.config
@@ -237,6 +239,14 @@ class DQNAgent:
         self.optimizer.apply_gradients(c.max_grad_norm)
         self.updates_done += 1
         return loss.item()
+
+    def learning_rate(self) -> float:
+        """Adam's rate now: ``learning_rate``, falling linearly to ``learning_rate_final`` over
+        ``learning_rate_decay_steps`` environment steps when that is set."""
+        c = self.config
+        if not c.learning_rate_decay_steps:
+            return c.learning_rate
+        return linear_schedule(c.learning_rate, c.learning_rate_final, c.learning_rate_decay_steps, self.steps_done)
 
     def anchor_weight(self) -> float:
         """The anchor term's weight now: ``anchor_weight``, falling linearly to 0 over ``anchor_decay_steps``."""

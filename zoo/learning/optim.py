@@ -38,6 +38,17 @@ class Adam:
             self._torch = TorchAdam(self.params, **self._settings, fused=True)
         return self._torch
 
+    @property
+    def lr(self) -> float:
+        return self._settings["lr"]
+
+    def set_lr(self, lr: float) -> None:
+        """The rate the next steps take (a schedule's value); the moments Adam keeps are untouched."""
+        self._settings["lr"] = float(lr)
+        if self._torch is not None:
+            for group in self._torch.param_groups:
+                group["lr"] = float(lr)
+
     def zero_grad(self) -> None:
         for p in self.params:
             p.grad = None
