@@ -38,8 +38,8 @@ def test_the_rate_at_hand_picked_steps():
 
 @pytest.mark.parametrize("backward", ["auto", "autograd"])  # the MLP's backward by hand, and autograd's
 def test_adams_step_is_taken_at_the_scheduled_rate(backward):
-    """Adam's first step moves each weight by lr · g / (|g| + eps): with lr halfway down the schedule, every
-    weight with a gradient moves by that rate and not by the starting one."""
+    """Adam's first step moves each weight by lr · g / (|g| + eps): three quarters down the schedule, every
+    weight with a gradient moves by the rate left and not by the starting one."""
     config = DQNConfig(hidden="8", learning_rate=1e-3, learning_rate_final=0.0, learning_rate_decay_steps=400,
                        max_grad_norm=0.0, adam_eps=1e-12, loss="mse")
     agent = DQNAgent(config, SPACES, seed=1, backward=backward)
@@ -62,7 +62,7 @@ def test_without_a_schedule_training_is_unchanged_bit_for_bit():
                                    learning_rate_decay_steps=10), SPACES, seed=3)
     for i in range(10):
         for agent in (plain, other, scheduled):
-            agent.steps_done = 5 + i  # the schedule is past its end: rate 0 from here
+            agent.steps_done = 5 + i  # the scheduled agent's rate: half its start at step 5, 0 from step 10
             agent.update(_batch(10 + i))
     for p, q in zip(plain.q.parameters(), other.q.parameters()):
         assert torch.equal(p, q)
