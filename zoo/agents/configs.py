@@ -34,7 +34,7 @@ _AT_LEAST_ONE = ("plan_every", "plan_max_sweeps")
 # memory later (a 10^14-transition replay, a 10^11-unit layer).
 _AT_MOST: dict[str, int] = {
     "buffer_size": 10_000_000, "batch_size": 65_536, "num_envs": 256, "n_step": 1_000, "gradient_steps": 10_000,
-    "augment_shift": 16,
+    "augment_shift": 16, "quantiles": 1_000,
     "plan_max_sweeps": 1_000_000,
 }
 MAX_LAYER, MAX_LAYERS = 16_384, 16
@@ -123,6 +123,10 @@ class DQNConfig:
     advantage_learning: float = hp(0.0, "advantage learning's α (Bellemare et al. 2016): each target lowered by α "
                                         "times its action's shortfall from the best one (target net), which widens "
                                         "the gaps between actions' values; 0 is the plain Bellman target (paper: 0.9)")
+    quantiles: int = hp(0, "QR-DQN (Dabney et al. 2018): learn this many quantiles of the return per action with "
+                           "the quantile Huber loss and act on their mean; with --init-from a plain DQN agent, each "
+                           "of its Q-values starts every quantile. 0 learns the mean alone (paper and SB3-contrib: "
+                           "200)")
     anchor_weight: float = hp(0.0, "with --init-from: the loss adds this times the mean squared difference between "
                                    "the online net's Q-values on the sampled states and the starting agent's, so a "
                                    "fine-tune stays near the agent it started from (kickstarting, Schmitt et al. "

@@ -18,7 +18,7 @@ from zoo.envs.collector import Step
 from zoo.errors import ZooError
 from zoo.learning.augment import random_shift
 from zoo.learning.device import native_bf16
-from zoo.learning.losses import dqn_loss, dqn_loss_and_grad, large_margin_loss
+from zoo.learning.losses import dqn_loss, dqn_loss_and_grad, large_margin_loss, quantile_huber_loss
 from zoo.learning.mlp_grad import backward_by_hand, forward, forward_kept, relu_mlp_linears
 from zoo.learning.networks import (
     CNNS,
@@ -33,7 +33,7 @@ from zoo.learning.networks import (
 from zoo.learning.optim import Adam
 from zoo.learning.replay import ReplayBuffer
 from zoo.learning.schedules import exponential_schedule, linear_schedule
-from zoo.learning.targets import advantage_learning_target, double_q_target, td_target
+from zoo.learning.targets import advantage_learning_target, double_q_target, quantile_double_q_target, td_target
 from zoo.rundir.files import Spaces
 
 
@@ -57,6 +57,16 @@ def _check(config: DQNConfig) -> None:
         raise ZooError(f"tau={config.tau} is outside its valid range (0, 1]")
     if config.augment_shift < 0:
         raise ZooError(f"augment_shift={config.augment_shift} must be 0 (off) or a number of pixels")
+    if config.quantiles < 0:
+        raise ZooError(f"quantiles={config.quantiles} must be 0 (plain DQN) or a number of quantiles")
+    if config.quantiles:
+        for name in ("advantage_learning", "anchor_weight"):
+            if getattr(config, name):
+                raise ZooError(f"{name}={getattr(config, name)} shapes the Q-value target of plain DQN; with "
+                               f"quantiles={config.quantiles} (QR-DQN) leave it at 0, or set quantiles=0")
+        if config.loss != "huber":
+            raise ZooError(f"loss={config.loss!r}: QR-DQN (quantiles={config.quantiles}) learns with the quantile "
+                           "Huber loss; leave loss at huber, or set quantiles=0")
     try:
         parse_hidden(config.hidden)
     except ValueError:
@@ -89,7 +99,8 @@ class DQNAgent:
         torch.manual_seed(seed)
         self.rng = np.random.default_rng(seed)
         self.q = build_q_network("atari" if self.obs_kind == "atari" else "vector", self.obs_dim, self.n_actions,
-                                 parse_hidden(config.hidden), config.dueling, config.cnn).to(self.device)
+                                 parse_hidden(config.hidden), config.dueling, config.cnn,
+                                 config.quantiles).to(self.device)
         cpu_cnn = self.obs_kind == "atari" and self.device.type == "cpu"
         # bf16 autocast pays only with native bf16: on a CPU with AVX-512/AMX the Nature CNN update was measured
         # at 22 ms in fp32 and 11 ms in bf16 + channels_last, but on an AVX2-only CPU (AMD EPYC, this project's
@@ -109,7 +120,7 @@ class DQNAgent:
         # CartPole's preset update, issue 21: 0.96 against 1.13 ms on one core of an AMD EPYC (Zen 4), and the
         # preset's training ends with the same weights bit for bit there (benchmarks/cartpole_backward.py).
         by_hand = (backward == "auto" and self.device.type == "cpu" and not self.bf16 and self.obs_kind != "atari"
-                   and not config.anchor_weight)  # the anchor's term is autograd's alone
+                   and not config.anchor_weight and not config.quantiles)  # the anchor's and QR's: autograd's
         self._mlp_linears = relu_mlp_linears(self.q) if by_hand else None
         self._target_linears = relu_mlp_linears(self.target) if by_hand else None
         # Fused Adam: one kernel for all parameters instead of a loop of small ops (1.7 vs 2.0 ms per update
@@ -181,6 +192,8 @@ class DQNAgent:
         done = torch.as_tensor(batch.done, device=self.device)
         discount = torch.as_tensor(batch.discount, device=self.device)
         weight = None if batch.weight is None else torch.as_tensor(batch.weight, device=self.device)
+        if c.quantiles:
+            return self._update_quantiles(batch, obs, next_obs, action, reward, done, discount, weight)
         # s' goes through the nets without a graph: one [s; s'] pass would save an op or two but backpropagate
         # through twice the rows (3.3 vs 4.4 ms per CartPole update on one AVX2 core, benchmarks/mlp_update.py).
         q_obs = self._forward(self.q, obs)
@@ -208,6 +221,40 @@ class DQNAgent:
         self.optimizer.minimize(loss, c.max_grad_norm)
         self.updates_done += 1
         return loss.item()
+
+    def _update_quantiles(self, batch, obs, next_obs, action, reward, done, discount, weight) -> float:
+        """``update`` for QR-DQN: the taken actions' quantiles at s moved towards the target distribution
+        (``quantile_double_q_target``) by the quantile Huber loss."""
+        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
+            theta = self.q.quantile_values(obs)
+            with torch.no_grad():
+                if self.config.double:
+                    next_online, next_target = twin_forward(self.q, self.target, next_obs, quantiles=True)
+                else:
+                    next_online = next_target = self.target.quantile_values(next_obs)
+        theta = theta.float()
+        with torch.no_grad():
+            y = quantile_double_q_target(reward, next_online.float(), next_target.float(), done, discount)
+        taken = theta[torch.arange(len(action), device=self.device), action]
+        loss = quantile_huber_loss(taken, y, weight=weight)
+        if batch.index is not None:  # the priority of a transition: the TD error of the quantiles' means
+            self._reprioritize(batch.index, theta.detach().mean(dim=2), action, y.mean(dim=1))
+        self.optimizer.minimize(loss, self.config.max_grad_norm)
+        self.updates_done += 1
+        return loss.item()
+
+    @torch.inference_mode()
+    def quantile_values(self, obs) -> np.ndarray:
+        """QR-DQN's quantiles of the return, ``[n_actions, N]`` for one observation, ``[n, n_actions, N]`` for a
+        batch (an agent with ``quantiles`` only)."""
+        if not self.config.quantiles:
+            raise ZooError("this agent learns Q-values, not quantiles (quantiles=0): use q_values")
+        obs = np.asarray(obs)
+        single = obs.ndim == (0 if self.obs_kind == "discrete" else len(self.obs_shape))
+        x = self.obs_tensor(obs[None] if single else obs)
+        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
+            z = self.q.quantile_values(x).float().cpu().numpy()
+        return z[0] if single else z
 
     def _update_by_hand(self, batch) -> float:
         """``update`` for an fp32 ReLU MLP on the CPU: the same step, with s and s' in one forward through the

@@ -24,6 +24,23 @@ def dqn_loss(q: torch.Tensor, actions: torch.Tensor, target: torch.Tensor, kind:
     return (loss(taken, target, reduction="none") * weight).mean()
 
 
+def quantile_huber_loss(quantiles: torch.Tensor, target: torch.Tensor, kappa: float = 1.0,
+                        weight: torch.Tensor | None = None) -> torch.Tensor:
+    """QR-DQN's quantile Huber loss (Dabney et al. 2018, eq. 10): ``quantiles`` ``[batch, N]`` are the online net's
+    quantiles of the actions taken, at the midpoints ``τ_i = (2i + 1) / 2N``; ``target`` ``[batch, M]`` the target
+    distribution's samples (held fixed). Each pair ``u = target_j - quantiles_i`` costs ``|τ_i - 1{u < 0}|`` times
+    Huber's ``L_κ(u) / κ``; summed over the N quantiles, averaged over the M samples and the batch (or weighed per
+    sample by ``weight``, prioritized replay's importance sampling). Below the quantile a sample pulls it down with
+    weight ``1 - τ``, above it up with ``τ``: the fixed point of ``θ_i`` is τ_i's quantile (for κ → 0)."""
+    n = quantiles.shape[1]
+    tau = (torch.arange(n, device=quantiles.device, dtype=quantiles.dtype) + 0.5) / n
+    u = target.detach()[:, None, :] - quantiles[:, :, None]
+    size = u.abs()
+    huber = torch.where(size <= kappa, 0.5 * u * u, kappa * (size - 0.5 * kappa))
+    per_sample = ((tau[:, None] - (u.detach() < 0).to(u.dtype)).abs() * huber / kappa).mean(dim=2).sum(dim=1)
+    return per_sample.mean() if weight is None else (per_sample * weight).mean()
+
+
 def large_margin_loss(q: torch.Tensor, expert_action: torch.Tensor, margin: float) -> torch.Tensor:
     """DQfD's large-margin classification loss (Hester et al. 2018, eq. 2): the mean over samples of
     ``max_a [Q(s, a) + margin · (a ≠ a_E)] − Q(s, a_E)``, for ``q`` ``[batch, n_actions]`` and the demonstrator's

@@ -86,9 +86,10 @@ def _scaled_frames(frames: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
     return frames.to(dtype) / 255.0
 
 
-def dueling_aggregate(value: torch.Tensor, advantage: torch.Tensor) -> torch.Tensor:
-    """``Q = V + A - mean_a A``: the mean-subtracted aggregation of Wang et al. (2016), eq. 9."""
-    return value + advantage - advantage.mean(dim=-1, keepdim=True)
+def dueling_aggregate(value: torch.Tensor, advantage: torch.Tensor, dim: int = -1) -> torch.Tensor:
+    """``Q = V + A - mean_a A``: the mean-subtracted aggregation of Wang et al. (2016), eq. 9, over the actions'
+    axis ``dim``."""
+    return value + advantage - advantage.mean(dim=dim, keepdim=True)
 
 
 def mlp(sizes: list[int]) -> nn.Sequential:
@@ -140,38 +141,75 @@ CNNS = {"nature": NatureCNN, "small": SmallCNN}
 
 
 class QNetwork(nn.Module):
-    """A body (MLP or CNN) and a head giving one Q value per action; dueling splits the head in V and A."""
+    """A body (MLP or CNN) and a head giving one Q value per action; dueling splits the head in V and A.
 
-    def __init__(self, body: nn.Module, features: int, n_actions: int, dueling: bool = False) -> None:
+    With ``quantiles`` N > 0 the head gives N quantiles of the return per action instead (QR-DQN, Dabney et al.
+    2018), row ``a * N + j`` of the advantage (or plain) head being action a's j-th quantile, and the network's
+    output, ``forward``, is their mean: the Q-values every caller acts on. ``quantile_values`` gives them all,
+    ``[batch, n_actions, N]``; a dueling head adds V's j-th quantile to every action's.
+    """
+
+    def __init__(self, body: nn.Module, features: int, n_actions: int, dueling: bool = False,
+                 quantiles: int = 0) -> None:
         super().__init__()
         self.body = body
         self.dueling = dueling
+        self.n_actions, self.quantiles = n_actions, quantiles
+        width = max(quantiles, 1)
         if dueling:
-            self.value = nn.Linear(features, 1)
-            self.advantage = nn.Linear(features, n_actions)
+            self.value = nn.Linear(features, width)
+            self.advantage = nn.Linear(features, n_actions * width)
         else:
-            self.head = nn.Linear(features, n_actions)
+            self.head = nn.Linear(features, n_actions * width)
 
     def forward(self, obs: torch.Tensor) -> torch.Tensor:
         return self.q_from_features(self.body(obs))
 
     def q_from_features(self, h: torch.Tensor) -> torch.Tensor:
+        if self.quantiles:
+            return self.quantiles_from_features(h).mean(dim=-1)
         if self.dueling:
             return dueling_aggregate(self.value(h), self.advantage(h))
         return self.head(h)
 
+    def quantile_values(self, obs: torch.Tensor) -> torch.Tensor:
+        """The return's quantiles, ``[batch, n_actions, N]`` (a network with ``quantiles`` only)."""
+        return self.quantiles_from_features(self.body(obs))
 
-def twin_forward(a: QNetwork, b: QNetwork, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def quantiles_from_features(self, h: torch.Tensor) -> torch.Tensor:
+        n = self.quantiles
+        if self.dueling:
+            return dueling_aggregate(self.value(h)[:, None, :], self.advantage(h).view(-1, self.n_actions, n), dim=1)
+        return self.head(h).view(-1, self.n_actions, n)
+
+
+def plain_head_as_quantiles(state: dict[str, torch.Tensor], n_actions: int, quantiles: int) -> dict[str, torch.Tensor]:
+    """A plain Q-network's weights for a QR-DQN network of the same body with ``quantiles`` N: each output row of the
+    head copied N times, so that every quantile of an action starts at its Q-value and the greedy policy is the
+    source's. Weights whose head already has N quantiles per action come back unchanged."""
+    out = dict(state)
+    for name in ("value", "advantage", "head"):
+        if f"{name}.weight" not in state:
+            continue
+        rows = state[f"{name}.weight"].shape[0]
+        if rows == (1 if name == "value" else n_actions):
+            for part in ("weight", "bias"):
+                out[f"{name}.{part}"] = state[f"{name}.{part}"].repeat_interleave(quantiles, dim=0)
+    return out
+
+
+def twin_forward(a: QNetwork, b: QNetwork, x: torch.Tensor, quantiles: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
     """``(a(x), b(x))`` for two networks of one architecture, bit for bit, in fewer and larger kernels.
 
     For a CNN body the two networks' convolutions run as one: the first over the stacked filters of both
     (one read of the frames, twice the output channels), the others grouped (groups=2), the fc layers and
     heads apart. Double DQN sends s' through the online and the target network: alone, the two forwards of
     the Pong small CNN at batch 32 take 2.2 instead of 2.6 ms; in the whole update, 7.26 instead of 7.59 ms in
-    bf16 and no measurable change in fp32 (BENCHMARKS.md, issue 21). Other bodies run one by one.
+    bf16 and no measurable change in fp32 (BENCHMARKS.md, issue 21). Other bodies run one by one. With
+    ``quantiles`` both give their ``quantile_values`` instead of Q-values.
     """
     if not (_plain_frame_cnn(a) and _plain_frame_cnn(b) and len(a.body.conv) == len(b.body.conv)):
-        return a(x), b(x)
+        return (a.quantile_values(x), b.quantile_values(x)) if quantiles else (a(x), b(x))
     h, first = _scaled(x), True
     for la, lb in zip(a.body.conv, b.body.conv):
         if isinstance(la, nn.Conv2d):
@@ -184,7 +222,10 @@ def twin_forward(a: QNetwork, b: QNetwork, x: torch.Tensor) -> tuple[torch.Tenso
         elif isinstance(la, nn.ReLU):
             h = F.relu(h)
     ha, hb = h.chunk(2, dim=1)
-    return (a.q_from_features(a.body.fc(ha.flatten(1))), b.q_from_features(b.body.fc(hb.flatten(1))))
+    fa, fb = a.body.fc(ha.flatten(1)), b.body.fc(hb.flatten(1))
+    if quantiles:
+        return a.quantiles_from_features(fa), b.quantiles_from_features(fb)
+    return a.q_from_features(fa), b.q_from_features(fb)
 
 
 def _plain_frame_cnn(net: QNetwork) -> bool:
@@ -196,10 +237,10 @@ def _plain_frame_cnn(net: QNetwork) -> bool:
 
 
 def build_q_network(obs_kind: str, obs_dim: int, n_actions: int, hidden: tuple[int, ...], dueling: bool,
-                    cnn: str = "nature") -> QNetwork:
+                    cnn: str = "nature", quantiles: int = 0) -> QNetwork:
     """``obs_kind`` is "vector" (MLP over ``obs_dim`` inputs) or "atari" (a CNN of ``CNNS`` over 4×84×84)."""
     if obs_kind == "atari":
         body = CNNS[cnn]()
-        return QNetwork(body, body.out_features, n_actions, dueling)
+        return QNetwork(body, body.out_features, n_actions, dueling, quantiles)
     body = nn.Sequential(mlp([obs_dim, *hidden]), nn.ReLU()) if hidden else nn.Identity()
-    return QNetwork(body, hidden[-1] if hidden else obs_dim, n_actions, dueling)
+    return QNetwork(body, hidden[-1] if hidden else obs_dim, n_actions, dueling, quantiles)

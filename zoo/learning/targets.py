@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import torch
 
 
 def td_target(reward, next_value, terminated, gamma: float):
@@ -23,6 +24,21 @@ def double_q_target(reward, next_q_online, next_q_target, terminated, discount):
     """
     best = next_q_online.argmax(dim=1, keepdim=True)
     return td_target(reward, next_q_target.gather(1, best).squeeze(1), terminated, discount)
+
+
+def quantile_double_q_target(reward, next_quantiles_online, next_quantiles_target, terminated, discount):
+    """QR-DQN's target distribution (Dabney et al. 2018) with Double DQN's choice: the online net picks ``a* =
+    argmax`` of the mean of its quantiles at s', and each of the target net's quantiles of ``a*`` is carried back,
+    ``r + discount * θ_j(s', a*)``, with no bootstrap after a termination. Without Double DQN pass the target net's
+    quantiles twice.
+
+    ``next_quantiles_*`` are ``[batch, n_actions, N]`` torch tensors; ``reward``, ``terminated`` and a per-sample
+    ``discount`` are ``[batch]``; the result is ``[batch, N]``.
+    """
+    best = next_quantiles_online.mean(dim=2).argmax(dim=1)
+    chosen = next_quantiles_target[torch.arange(len(best), device=best.device), best]
+    column = (lambda x: x[:, None] if isinstance(x, torch.Tensor) and x.dim() == 1 else x)
+    return td_target(column(reward), chosen, column(terminated), column(discount))
 
 
 def advantage_learning_target(target, q_target_obs, action, alpha: float):

@@ -95,8 +95,8 @@ def model_card(config: RunConfig, results: Results, leaderboard: bool = False, k
         env_note += (f"\n\nStarted from the weights of `{src['source']}` ({src['algo']} on {src['env_id']}, trained "
                      f"{src['steps']:,} environment steps" + (f" on {machine}" if machine else "")
                      + (f", mean reward {start['mean_reward']:.2f} over {start['n_episodes']} episodes" if start else "")
-                     + "), with a fresh replay buffer and exploration schedule (`--init-from`); the steps below "
-                     "are this run's own.")
+                     + "), with a fresh replay buffer and exploration schedule (`--init-from`)"
+                     + (f"; {src['head']}" if src.get("head") else "") + "; the steps below are this run's own.")
     stopped, solved = config.stopped_by_time_limit, config.stopped_when_solved
     if stopped:
         trained = (f"{stopped['at_step']:,} environment steps (stopped by a time limit of {stopped['minutes']:g} "

@@ -194,6 +194,11 @@ def _initial_weights(s: TrainSettings, algorithm: Algorithm, config, spaces: Spa
         raise ZooError(f"--init-from {name} was trained on {origin.env_id}, whose observations or actions differ "
                        f"from {s.env_id}'s: its weights do not fit. Start from an agent trained on {s.env_id}.")
     weights = agent.state_dict()
+    spread = getattr(config, "quantiles", 0) and not getattr(agent.config, "quantiles", 0)
+    if spread:  # a plain DQN agent starts QR-DQN: each of its Q-values starts every quantile of its action
+        from zoo.learning.networks import plain_head_as_quantiles
+
+        weights = plain_head_as_quantiles(weights, int(spaces.action["n"]), config.quantiles)
     fresh = build_agent(algorithm, config, spaces, seed=s.seed, device="cpu")
     try:  # the new run's network must take them: the same cnn, hidden sizes, dueling head
         fresh.load_state_dict(weights)
@@ -203,6 +208,8 @@ def _initial_weights(s: TrainSettings, algorithm: Algorithm, config, spaces: Spa
                        "another agent.") from None
     record = {"source": name, "algo": origin.algo, "env_id": origin.env_id, "env_kwargs": origin.env_kwargs,
               "steps": (origin.stopped_by_time_limit or {}).get("at_step", origin.steps)}
+    if spread:
+        record["head"] = f"its Q-values copied into {config.quantiles} equal quantiles each (QR-DQN)"
     if origin.trained_on:
         record["trained_on"] = origin.trained_on
     if origin.initialized_from:
