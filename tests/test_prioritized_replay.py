@@ -141,13 +141,14 @@ def test_weighted_dqn_loss_by_hand():
         torch.testing.assert_close(grad, q.grad)
 
 
-@pytest.mark.parametrize("backward", ["auto", "autograd"])
-def test_an_update_hands_each_sampled_transitions_td_error_back(backward):
+@pytest.mark.parametrize("backward, quantiles", [("auto", 0), ("autograd", 0), ("auto", 4)])
+def test_an_update_hands_each_sampled_transitions_td_error_back(backward, quantiles):
+    """QR-DQN (``quantiles``) too: its TD error is that of the quantiles' means, which are the network's output."""
     spaces = Spaces({"type": "Box", "shape": [4], "dtype": "float32"}, {"type": "Discrete", "n": 3})
     config = DQNConfig(hidden="32", batch_size=16, n_step=1, priority_alpha=0.7, priority_beta=0.4,
-                       priority_beta_steps=1000, learning_starts=10_000)
+                       priority_beta_steps=1000, learning_starts=10_000, quantiles=quantiles)
     agent = DQNAgent(config, spaces, seed=1, backward=backward)
-    assert (agent._mlp_linears is not None) == (backward == "auto")
+    assert (agent._mlp_linears is not None) == (backward == "auto" and not quantiles)
     rng = np.random.default_rng(4)
     agent.buffer = agent.make_buffer(2)
     for _ in range(40):
