@@ -317,10 +317,16 @@ def run_snippet(code: str, server, hf_home, tmp_path) -> str:
 
 
 def test_the_cards_code_runs_as_written_against_the_pushed_repo(server, run_dir, hf_home, tmp_path):
-    cartpole = train(TrainSettings("dqn", "CartPole-v1", steps=600, out=tmp_path / "cartpole", eval_episodes=2,
-                                   hyperparameters={"learning_starts": 200, "dueling": True}, tensorboard=False,
+    def cartpole(name, **hyperparameters):
+        return train(TrainSettings("dqn", "CartPole-v1", steps=600, out=tmp_path / name, eval_episodes=2,
+                                   hyperparameters={"learning_starts": 200, **hyperparameters}, tensorboard=False,
                                    video=False))
-    for run, repo in ((cartpole, "tester/card-cartpole"), (run_dir, "tester/card-trap")):
+
+    runs = ((cartpole("cartpole", dueling=True), "tester/card-cartpole"),
+            (cartpole("cartpole-qr", dueling=True, quantiles=5, loss="huber"), "tester/card-cartpole-qr"),
+            (cartpole("cartpole-qr-plain", dueling=False, quantiles=3, loss="huber"), "tester/card-cartpole-qr-plain"),
+            (run_dir, "tester/card-trap"))
+    for run, repo in runs:
         assert zoo_cmd(["push", run, repo], server, hf_home).returncode == 0
         card = server.repos[repo].files("main")["README.md"].decode()
         standalone, with_zoo = python_blocks(card)

@@ -263,9 +263,19 @@ def standalone_snippet(config: RunConfig) -> str | None:
                  f"        self.conv = nn.Sequential({convs}, nn.Flatten())\n"
                  f"        self.fc = nn.Sequential(nn.Linear({flat}, {features}), nn.ReLU())\n\n"
                  "    def forward(self, x):\n        return self.fc(self.conv(x.float() / 255))  # pixels scaled to [0, 1]\n")
-    if hp.get("dueling"):
+    nq = int(hp.get("quantiles") or 0)  # QR-DQN: N quantiles per action, and Q their mean
+    if hp.get("dueling") and nq:
+        heads = (f"        self.value = nn.Linear({features}, {nq})\n"
+                 f"        self.advantage = nn.Linear({features}, {n_actions * nq})\n")
+        out = (f"a = self.advantage(h).view(-1, {n_actions}, {nq})\n"
+               f"        z = self.value(h)[:, None] + a - a.mean(1, keepdim=True)  # {nq} quantiles of each action's return\n"
+               "        return z.mean(-1)  # Q: their mean")
+    elif hp.get("dueling"):
         heads = (f"        self.value = nn.Linear({features}, 1)\n        self.advantage = nn.Linear({features}, {n_actions})\n")
         out = "a = self.advantage(h)\n        return self.value(h) + a - a.mean(-1, keepdim=True)"
+    elif nq:
+        heads = f"        self.head = nn.Linear({features}, {n_actions * nq})\n"
+        out = f"return self.head(h).view(-1, {n_actions}, {nq}).mean(-1)  # Q: the mean of {nq} quantiles"
     else:
         heads, out = f"        self.head = nn.Linear({features}, {n_actions})\n", "return self.head(h)"
     head = head.replace("load_file\n", "load_file\nfrom torch import nn\n")
