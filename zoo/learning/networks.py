@@ -198,7 +198,8 @@ def plain_head_as_quantiles(state: dict[str, torch.Tensor], n_actions: int, quan
     return out
 
 
-def twin_forward(a: QNetwork, b: QNetwork, x: torch.Tensor, quantiles: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+def twin_forward(a: QNetwork, b: QNetwork, x: torch.Tensor,
+                 quantiles: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
     """``(a(x), b(x))`` for two networks of one architecture, bit for bit, in fewer and larger kernels.
 
     For a CNN body the two networks' convolutions run as one: the first over the stacked filters of both

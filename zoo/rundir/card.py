@@ -268,7 +268,7 @@ def standalone_snippet(config: RunConfig) -> str | None:
         heads = (f"        self.value = nn.Linear({features}, {nq})\n"
                  f"        self.advantage = nn.Linear({features}, {n_actions * nq})\n")
         out = (f"a = self.advantage(h).view(-1, {n_actions}, {nq})\n"
-               f"        z = self.value(h)[:, None] + a - a.mean(1, keepdim=True)  # {nq} quantiles of each action's return\n"
+               f"        z = self.value(h)[:, None] + a - a.mean(1, keepdim=True)  # {nq} quantiles per action\n"
                "        return z.mean(-1)  # Q: their mean")
     elif hp.get("dueling"):
         heads = (f"        self.value = nn.Linear({features}, 1)\n        self.advantage = nn.Linear({features}, {n_actions})\n")
