@@ -3,7 +3,8 @@
 1. Peak: a large square matmul (fp32; bf16 too where the CPU has it natively), GFLOP/s on the torch threads.
 2. Each update (the agent's own ``DQNAgent.update`` on replay batches): the Pong preset's batch-32 dueling
    Double DQN update with the small CNN and the Nature CNN (fp32, fp32 + channels_last, bf16 + channels_last
-   where native), and the CartPole preset's batch-256 MLP update. ms per update, its FLOPs (counted by
+   where native), the small CNN's with QR-DQN's head and loss (50 and 200 quantiles), and the CartPole preset's
+   batch-256 MLP update. ms per update, its FLOPs (counted by
    ``torch.utils.flop_counter.FlopCounterMode``: convolutions and matmuls of forward and backward), the
    achieved GFLOP/s and the fraction of the measured peak of the same precision.
 3. Where an update's time goes: the same steps as ``DQNAgent.update`` timed one by one (input conversion,
@@ -67,8 +68,8 @@ def peak_gflops(dtype: torch.dtype, n: int = 2048, repeats: int = 5, rounds: int
     return best
 
 
-def pong_agent(cnn: str, precision: str, channels_last: bool) -> tuple[DQNAgent, list]:
-    hyper = dict(preset("dqn", "ALE/Pong-v5")["hyperparameters"], cnn=cnn, precision=precision)
+def pong_agent(cnn: str, precision: str, channels_last: bool, quantiles: int = 0) -> tuple[DQNAgent, list]:
+    hyper = dict(preset("dqn", "ALE/Pong-v5")["hyperparameters"], cnn=cnn, precision=precision, quantiles=quantiles)
     agent = DQNAgent(DQNConfig(**hyper), PONG)
     if channels_last != agent.channels_last:  # override the agent's own choice for the comparison
         fmt = torch.channels_last if channels_last else torch.contiguous_format
@@ -201,6 +202,12 @@ def main() -> None:
         if bf16:
             cases.append((f"Pong {cnn} CNN, bf16 + channels_last", lambda cnn=cnn: pong_agent(cnn, "bf16", True),
                           "bf16"))
+    # QR-DQN's head and loss on the small CNN, in the precision `auto` picks here (no stage split: the stages
+    # below are plain DQN's)
+    auto = "bf16" if bf16 else "fp32"
+    for n in (50, 200):
+        cases.append((f"Pong small CNN, {auto} + channels_last, QR-DQN {n} quantiles",
+                      lambda n=n: pong_agent("small", auto, True, quantiles=n), auto))
     cases.append(("CartPole MLP 128,128, batch 256, fp32, autograd (the agent's update before issue 21's eighth "
                   "session)", lambda: cartpole_agent(backward="autograd"), "fp32"))
     cases.append(("CartPole MLP 128,128, batch 256, fp32, backward by hand (the agent's update)",
@@ -213,11 +220,14 @@ def main() -> None:
         agent, batches = make()
         flops = update_flops(agent, batches[0])
         ms = ms_per_update(agent, batches, args.repeats)
+        rate = flops / ms / 1e6
+        row = f"| {name} | {ms:.2f} | {flops / 1e9:.3f} | {rate:.0f} | {rate / peaks[precision]:.0%} | "
+        if agent.config.quantiles:
+            print(row + "— | — | — | — | — | — |", flush=True)
+            continue
         split = stages(agent, batches, args.repeats)
         rest = split["total"] - sum(v for k, v in split.items() if k != "total")
-        rate = flops / ms / 1e6
-        print(f"| {name} | {ms:.2f} | {flops / 1e9:.3f} | {rate:.0f} | {rate / peaks[precision]:.0%} | "
-              f"{split['input']:.2f} | {split['online forward']:.2f} | {split['target forwards']:.2f} | "
+        print(row + f"{split['input']:.2f} | {split['online forward']:.2f} | {split['target forwards']:.2f} | "
               f"{split['backward']:.2f} | {split['clip + Adam']:.2f} | {rest:.2f} |", flush=True)
 
 
