@@ -139,18 +139,22 @@ class DQNAgent:
         """Observations as the network's input: one-hot for discrete states, uint8 frames for Atari."""
         return network_input(obs, self.obs_kind, self.obs_dim, self.device, self.channels_last, self.bf16)
 
-    def _forward(self, net: torch.nn.Module, x: torch.Tensor) -> torch.Tensor:
+    def _forward(self, net, x: torch.Tensor) -> torch.Tensor:
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
             return net(x).float()
 
     @torch.inference_mode()
     def q_values(self, obs) -> np.ndarray:
         """Q estimates: ``[n_actions]`` for one observation, ``[n, n_actions]`` for a batch."""
+        return self._on_obs(self.q, obs)
+
+    def _on_obs(self, net, obs) -> np.ndarray:
+        """``net`` (a network or one of its methods) on one observation or a batch, as numpy, without the batch
+        axis for one."""
         obs = np.asarray(obs)
         single = obs.ndim == (0 if self.obs_kind == "discrete" else len(self.obs_shape))
-        x = self.obs_tensor(obs[None] if single else obs)
-        q = self._forward(self.q, x).cpu().numpy()
-        return q[0] if single else q
+        out = self._forward(net, self.obs_tensor(obs[None] if single else obs)).cpu().numpy()
+        return out[0] if single else out
 
     @property
     def obs_shape(self) -> tuple[int, ...]:
@@ -249,12 +253,7 @@ class DQNAgent:
         batch (an agent with ``quantiles`` only)."""
         if not self.config.quantiles:
             raise ZooError("this agent learns Q-values, not quantiles (quantiles=0): use q_values")
-        obs = np.asarray(obs)
-        single = obs.ndim == (0 if self.obs_kind == "discrete" else len(self.obs_shape))
-        x = self.obs_tensor(obs[None] if single else obs)
-        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
-            z = self.q.quantile_values(x).float().cpu().numpy()
-        return z[0] if single else z
+        return self._on_obs(self.q.quantile_values, obs)
 
     def _update_by_hand(self, batch) -> float:
         """``update`` for an fp32 ReLU MLP on the CPU: the same step, with s and s' in one forward through the
