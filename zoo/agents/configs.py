@@ -141,7 +141,8 @@ class DQNConfig:
                                "padded (DrQ's random shift: 4); 0 trains on the frames as they are")
     hidden: str = hp("256,256", "hidden layer sizes of the MLP, comma-separated (unused by the Atari CNN)")
     cnn: str = hp("nature",
-                 "CNN for Atari frames: nature (Mnih et al. 2015) or small (Mnih et al. 2013, a third of the compute)")
+                 "CNN for Atari frames: nature (Mnih et al. 2015), small (Mnih et al. 2013, a third of the compute) "
+                 "or wide (small at twice its width; --init-from a small-CNN agent widens it, its play kept)")
     num_envs: int = hp(1, "parallel environments collecting experience")
     precision: str = hp("auto",
                        "fp32, bf16 (autocast) or auto: bf16 for the CNN where the CPU has native bf16 "

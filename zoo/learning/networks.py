@@ -132,12 +132,54 @@ class SmallCNN(FrameCNN):
     """Mnih et al. (2013), the first DQN: conv 16×8×8/4, 32×4×4/2, then fc 256. A third of the Nature CNN's
     compute (an update of ~24 against ~50 ms on a 2-core AVX2 CPU), and it learned Pong in that paper."""
 
+    def __init__(self, in_channels: int = 4, width: int = 1) -> None:
+        super().__init__([nn.Conv2d(in_channels, 16 * width, 8, stride=4), nn.ReLU(),
+                          nn.Conv2d(16 * width, 32 * width, 4, stride=2), nn.ReLU()], 32 * width * 9 * 9, 256 * width)
+
+
+class WideCNN(SmallCNN):
+    """The small CNN at twice its width: conv 32×8×8/4, 64×4×4/2, then fc 512 (the Nature CNN's widths without
+    its third convolution). Its batch-32 update costs ~1.9× the small one's (17.9 against 9.3 ms, bf16, AMD EPYC
+    Zen 4). ``widen_small_cnn`` carries a small-CNN agent into it without changing its play."""
+
     def __init__(self, in_channels: int = 4) -> None:
-        super().__init__([nn.Conv2d(in_channels, 16, 8, stride=4), nn.ReLU(), nn.Conv2d(16, 32, 4, stride=2), nn.ReLU()],
-                         32 * 9 * 9, 256)
+        super().__init__(in_channels, width=2)
 
 
-CNNS = {"nature": NatureCNN, "small": SmallCNN}
+CNNS = {"nature": NatureCNN, "small": SmallCNN, "wide": WideCNN}
+
+
+def widen_small_cnn(state: dict[str, torch.Tensor], fresh: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """A small-CNN Q-network's weights carried into a wide one (``fresh``: a newly built wide network's, same
+    head) so that it computes the same Q-values (Net2Net's function-preserving growth, Chen et al. 2016).
+
+    Each layer's old units keep their weights, and their weights from the new units of the layer below are 0,
+    so the old units compute what they did; the new units keep ``fresh``'s random weights from every unit below,
+    so they compute new features that the layer above starts to weigh as training moves its zeros. The fc layer
+    reads the flattened conv maps channel by channel (channel c at inputs c·81 … c·81 + 80), so the small net's
+    32 channels are the wide one's first 32·81 inputs. Raises ZooError if ``state`` is not of a smaller net of
+    this kind.
+    """
+    if set(state) != set(fresh):
+        raise ZooError("the weights are not a small-CNN Q-network with this run's head")
+    out = {}
+    for name, wide in fresh.items():
+        small = state[name]
+        if small.shape == wide.shape:
+            out[name] = small.detach().clone()
+            continue
+        if (small.dim() != wide.dim() or small.shape[2:] != wide.shape[2:]
+                or any(a > b for a, b in zip(small.shape, wide.shape))):
+            raise ZooError(f"{name}: a {tuple(small.shape)} tensor does not fit inside {tuple(wide.shape)}")
+        grown = wide.detach().clone()
+        rows = small.shape[0]
+        if small.dim() == 1:
+            grown[:rows] = small
+        else:
+            grown[:rows, :small.shape[1]] = small
+            grown[:rows, small.shape[1]:] = 0
+        out[name] = grown
+    return out
 
 
 class QNetwork(nn.Module):

@@ -96,7 +96,8 @@ def model_card(config: RunConfig, results: Results, leaderboard: bool = False, k
                      f"{src['steps']:,} environment steps" + (f" on {machine}" if machine else "")
                      + (f", mean reward {start['mean_reward']:.2f} over {start['n_episodes']} episodes" if start else "")
                      + "), with a fresh replay buffer and exploration schedule (`--init-from`)"
-                     + (f"; {src['head']}" if src.get("head") else "") + "; the steps below are this run's own.")
+                     + "".join(f"; {src[key]}" for key in ("body", "head") if src.get(key))
+                     + "; the steps below are this run's own.")
     stopped, solved = config.stopped_by_time_limit, config.stopped_when_solved
     if stopped:
         trained = (f"{stopped['at_step']:,} environment steps (stopped by a time limit of {stopped['minutes']:g} "
@@ -253,11 +254,15 @@ def standalone_snippet(config: RunConfig) -> str | None:
         body = (f"nn.Sequential(nn.Sequential({', '.join(layers)}), nn.ReLU())" if len(sizes) > 1 else "nn.Identity()")
         features, scale = sizes[-1], "\n"
     else:
-        convs = ("nn.Conv2d(4, 16, 8, stride=4), nn.ReLU(), nn.Conv2d(16, 32, 4, stride=2), nn.ReLU()"
-                 if hp.get("cnn") == "small" else
-                 "nn.Conv2d(4, 32, 8, stride=4), nn.ReLU(), nn.Conv2d(32, 64, 4, stride=2), nn.ReLU(), "
-                 "nn.Conv2d(64, 64, 3, stride=1), nn.ReLU()")
-        flat, features = (32 * 9 * 9, 256) if hp.get("cnn") == "small" else (64 * 7 * 7, 512)
+        if hp.get("cnn") in ("small", "wide"):
+            w = 2 if hp["cnn"] == "wide" else 1
+            convs = (f"nn.Conv2d(4, {16 * w}, 8, stride=4), nn.ReLU(), nn.Conv2d({16 * w}, {32 * w}, 4, stride=2), "
+                     "nn.ReLU()")
+            flat, features = 32 * w * 9 * 9, 256 * w
+        else:
+            convs = ("nn.Conv2d(4, 32, 8, stride=4), nn.ReLU(), nn.Conv2d(32, 64, 4, stride=2), nn.ReLU(), "
+                     "nn.Conv2d(64, 64, 3, stride=1), nn.ReLU()")
+            flat, features = 64 * 7 * 7, 512
         body = "Frames()"
         scale = (f"\n\nclass Frames(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
                  f"        self.conv = nn.Sequential({convs}, nn.Flatten())\n"

@@ -200,6 +200,15 @@ def _initial_weights(s: TrainSettings, algorithm: Algorithm, config, spaces: Spa
 
         weights = plain_head_as_quantiles(weights, int(spaces.action["n"]), config.quantiles)
     fresh = build_agent(algorithm, config, spaces, seed=s.seed, device="cpu")
+    widen = getattr(agent.config, "cnn", None) == "small" and getattr(config, "cnn", None) == "wide"
+    if widen:  # a small-CNN agent starts a wide one, playing as it did
+        from zoo.learning.networks import widen_small_cnn
+
+        try:
+            weights = widen_small_cnn(weights, fresh.state_dict())
+        except ZooError as error:
+            raise ZooError(f"--init-from {name}: its weights cannot be widened ({error}). Give the source's "
+                           "head hyperparameters (its config.json lists them).") from None
     try:  # the new run's network must take them: the same cnn, hidden sizes, dueling head
         fresh.load_state_dict(weights)
     except ZooError as error:
@@ -210,6 +219,9 @@ def _initial_weights(s: TrainSettings, algorithm: Algorithm, config, spaces: Spa
               "steps": (origin.stopped_by_time_limit or {}).get("at_step", origin.steps)}
     if spread:
         record["head"] = f"its Q-values copied into {config.quantiles} equal quantiles each (QR-DQN)"
+    if widen:
+        record["body"] = ("its small CNN widened to the wide one (32 and 64 filters, fc 512), the new units starting "
+                          "with zero weight into the old ones, so that it first played as the source")
     if origin.trained_on:
         record["trained_on"] = origin.trained_on
     if origin.initialized_from:
