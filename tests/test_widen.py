@@ -58,7 +58,7 @@ def test_a_small_cnn_pong_agent_starts_a_wide_run_playing_as_before_and_the_card
 
     common = dict(steps=40, video=False, tensorboard=False, eval_episodes=1, eval_protocol="sticky", eval_every=0,
                   progress=False)
-    hyper = {"cnn": "small", "dueling": True, "learning_starts": 1000, "buffer_size": 1000}
+    hyper = {"cnn": "small", "dueling": True, "learning_starts": 1000, "buffer_size": 1000, "precision": "fp32"}
     source = train(TrainSettings("dqn", "ALE/Pong-v5", out=tmp_path / "small", hyperparameters=hyper, **common))
     out = train(TrainSettings("dqn", "ALE/Pong-v5", out=tmp_path / "wide", init_from=source,
                               hyperparameters={**hyper, "cnn": "wide"}, **common))
@@ -69,3 +69,13 @@ def test_a_small_cnn_pong_agent_starts_a_wide_run_playing_as_before_and_the_card
     assert config["hyperparameters"]["cnn"] == "wide"
     assert "widened" in config["initialized_from"]["body"]
     assert "small CNN widened" in (out / "README.md").read_text()
+    # the card's standalone torch code builds the wide network: run with the local file for the Hub's
+    from zoo.rundir.card import standalone_snippet
+    from zoo.rundir.files import read_config
+
+    code = standalone_snippet(read_config(out)).replace('hf_hub_download("REPO_ID", "model.safetensors")',
+                                                        repr(str(out / "model.safetensors")))
+    code += "\nx = torch.from_numpy(OBS)\nQ = net(x).detach().numpy()\n"
+    scope = {"OBS": obs}
+    exec(code, scope)  # noqa: S102 - the card's own code, made here
+    np.testing.assert_allclose(scope["Q"], after.q_values(obs), rtol=1e-4, atol=1e-5)
