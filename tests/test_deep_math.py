@@ -319,6 +319,25 @@ def test_bf16_frames_are_what_autocast_makes_of_fp32_frames():
     assert torch.equal(torch.unique(bf16.float() * 255).round(), torch.arange(256.0))
 
 
+def test_auto_precision_leaves_bf16_where_onednn_is_capped_below_its_instructions(monkeypatch):
+    """``ONEDNN_MAX_CPU_ISA=AVX2`` makes oneDNN emulate bf16 even on a CPU that has it (how BENCHMARKS.md runs the
+    AVX2 path on an AVX-512 CPU): ``auto`` must then pick fp32. A cap that keeps bf16, or none, changes nothing."""
+    from zoo.learning.device import native_bf16
+
+    monkeypatch.delenv("DNNL_MAX_CPU_ISA", raising=False)
+    monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
+    hardware = native_bf16()
+    spaces = Spaces({"type": "Box", "shape": [4, 84, 84], "dtype": "uint8"}, {"type": "Discrete", "n": 6})
+    for name, cap, want in (("ONEDNN_MAX_CPU_ISA", "AVX2", False), ("DNNL_MAX_CPU_ISA", "avx512_core", False),
+                            ("ONEDNN_MAX_CPU_ISA", "AVX512_CORE_BF16", hardware),
+                            ("ONEDNN_MAX_CPU_ISA", "AVX512_CORE_AMX", hardware), ("ONEDNN_MAX_CPU_ISA", "ALL", hardware)):
+        monkeypatch.setenv(name, cap)
+        assert native_bf16() is want, cap
+        agent = DQNAgent(DQNConfig(cnn="small", hidden="", precision="auto", buffer_size=100), spaces)
+        assert agent.bf16 is want, cap
+        monkeypatch.delenv(name)
+
+
 @pytest.mark.parametrize("channels_last", [False, True])
 def test_frames_are_scaled_with_the_plain_values_and_never_in_the_callers_array(channels_last):
     """uint8 frames become the bits of converting and then dividing, for a single stack and a batch, fp32 and bf16;

@@ -20,9 +20,19 @@ def check_device(device: str) -> None:
 
 
 def native_bf16() -> bool:
-    """Whether this CPU computes bf16 in hardware (AVX512-BF16 or AMX); elsewhere torch emulates it, slowly."""
+    """Whether this CPU computes bf16 in hardware (AVX512-BF16 or AMX); elsewhere torch emulates it, slowly.
+
+    ``ONEDNN_MAX_CPU_ISA`` (or its old name ``DNNL_MAX_CPU_ISA``) below AVX512_CORE_BF16, e.g. ``AVX2``, keeps
+    oneDNN, which runs torch's bf16 convolutions and matmuls, off the bf16 instructions: then bf16 is emulated
+    too (a 1024² bf16 matmul at 0.1 GFLOP/s under ``ONEDNN_MAX_CPU_ISA=AVX2`` on an AMD EPYC with AVX512-BF16,
+    BENCHMARKS.md), and this says no."""
+    import os
+
     import torch
 
+    cap = (os.environ.get("ONEDNN_MAX_CPU_ISA") or os.environ.get("DNNL_MAX_CPU_ISA") or "").upper()
+    if cap and cap not in ("ALL", "DEFAULT") and not any(isa in cap for isa in ("BF16", "AMX", "FP16", "AVX10")):
+        return False
     try:
         return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
     except AttributeError:  # older torch without these probes: assume not
