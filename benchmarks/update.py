@@ -3,10 +3,10 @@
 1. Peak: a large square matmul (fp32; bf16 too where the CPU has it natively), GFLOP/s on the torch threads.
 2. Each update (the agent's own ``DQNAgent.update`` on replay batches): the Pong preset's batch-32 dueling
    Double DQN update with the small CNN and the Nature CNN (fp32, fp32 + channels_last, bf16 + channels_last
-   where native), the small CNN's with QR-DQN's head and loss (50 and 200 quantiles), and the CartPole preset's
-   batch-256 MLP update. ms per update, its FLOPs (counted by
-   ``torch.utils.flop_counter.FlopCounterMode``: convolutions and matmuls of forward and backward), the
-   achieved GFLOP/s and the fraction of the measured peak of the same precision.
+   where native), the small CNN's with QR-DQN's head and loss (50 and 200 quantiles), the wide CNN's (``--cnn
+   wide``, in the precision ``auto`` picks), and the CartPole preset's batch-256 MLP update. ms per update, its
+   FLOPs (counted by ``torch.utils.flop_counter.FlopCounterMode``: convolutions and matmuls of forward and
+   backward), the achieved GFLOP/s and the fraction of the measured peak of the same precision.
 3. Where an update's time goes: the same steps as ``DQNAgent.update`` timed one by one (input conversion,
    the online forward, the no-grad pass of s' through both nets, the backward, clipping + Adam); what the
    stages do not add up to is Python and dispatch between them. The CartPole MLP's update by hand
@@ -16,6 +16,12 @@
 Prints the CPU model and torch's capability string first. Run on an idle machine:
 
     python benchmarks/update.py [--threads 2] [--repeats 50] [--only CartPole]
+
+The AVX2 code path on an AVX-512 CPU (peak and updates alike held to AVX2; the header names the caps):
+
+    ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 MKL_ENABLE_INSTRUCTIONS=AVX2 python benchmarks/update.py
+
+That is this CPU's cores running AVX2 code, not an AVX2-only CPU: its own figure, named as such.
 """
 
 from __future__ import annotations
@@ -190,7 +196,10 @@ def main() -> None:
     bf16 = native_bf16()
     print(f"CPU: {cpu_description()}; torch {torch.__version__}, capability "
           f"{torch.backends.cpu.get_cpu_capability()}, {args.threads} threads, native bf16: {bf16}, "
-          f"OpenMP wait policy: {WAIT_POLICY}\n")
+          f"OpenMP wait policy: {WAIT_POLICY}")
+    caps = [f"{k}={os.environ[k]}" for k in ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA",
+                                             "MKL_ENABLE_INSTRUCTIONS") if os.environ.get(k)]
+    print(f"instruction-set caps: {' '.join(caps)}\n" if caps else "instruction-set caps: none\n")
     peaks = {"fp32": peak_gflops(torch.float32)}
     if bf16:
         peaks["bf16"] = peak_gflops(torch.bfloat16)
@@ -208,6 +217,7 @@ def main() -> None:
     for n in (50, 200):
         cases.append((f"Pong small CNN, {auto} + channels_last, QR-DQN {n} quantiles",
                       lambda n=n: pong_agent("small", auto, True, quantiles=n), auto))
+    cases.append((f"Pong wide CNN (--cnn wide), {auto} + channels_last", lambda: pong_agent("wide", auto, True), auto))
     cases.append(("CartPole MLP 128,128, batch 256, fp32, autograd (the agent's update before issue 21's eighth "
                   "session)", lambda: cartpole_agent(backward="autograd"), "fp32"))
     cases.append(("CartPole MLP 128,128, batch 256, fp32, backward by hand (the agent's update)",
