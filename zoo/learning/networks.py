@@ -139,8 +139,9 @@ class SmallCNN(FrameCNN):
 
 class WideCNN(SmallCNN):
     """The small CNN at twice its width: conv 32×8×8/4, 64×4×4/2, then fc 512 (the Nature CNN's widths without
-    its third convolution). Its batch-32 update costs ~1.9× the small one's (17.9 against 9.3 ms, bf16, AMD EPYC
-    Zen 4). ``widen_small_cnn`` carries a small-CNN agent into it without changing its play."""
+    its third convolution). Its batch-32 update costs ~1.8× the small one's (16.3 against 8.9 ms in bf16 on an AMD
+    EPYC Zen 4, benchmarks/update.py). ``widen_small_cnn`` carries a small-CNN agent into it without changing its
+    play."""
 
     def __init__(self, in_channels: int = 4) -> None:
         super().__init__(in_channels, width=2)
