@@ -6,9 +6,9 @@ hands out again is a page fault and a page zeroed. glibc moves both thresholds b
 whether the few-MB temporaries of a torch update reuse heap memory or take fresh pages each time depends on the
 process's history. One history was measured slow (issue 20, BENCHMARKS.md, 2026-12-07, AMD EPYC Zen 4, 2 cores):
 a Pong run resumed from its checkpoint (its 50k-transition replay loaded first) took **100k minor page faults a
-second** and made 106-142 agent steps/s over its first 25k steps, against 162-176 before it was stopped and
-10.5k faults a second once it had recovered, some 50k steps later. With the thresholds fixed as below from the
-start, the same resume made **no page faults** and 143-187 agent steps/s over the same steps.
+second** and made 122 agent steps/s over its first 25k steps, against 162-170 before it was stopped; the faults
+fell to 10.5k a second over the next 80k steps as it recovered. With the thresholds fixed as below from the
+start, the same resume made **no page faults** and 166 agent steps/s over the same steps.
 
 ``keep_freed_memory()`` fixes the mmap threshold at 32 MiB (glibc's largest on 64 bits: blocks above it, such as
 the replay's arrays, are still mapped on their own) and the trim threshold at 256 MiB, through ``mallopt``. It
@@ -41,4 +41,6 @@ def keep_freed_memory() -> bool:
     except (OSError, AttributeError):
         return False
     mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
-    return bool(mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)) & bool(mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD))
+    mapped = mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)  # both are set, whatever the first one answers
+    trimmed = mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD)
+    return bool(mapped and trimmed)
