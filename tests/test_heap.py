@@ -3,11 +3,12 @@ settings and non-glibc systems are left alone. Each case runs in a fresh interpr
 process's."""
 
 import os
-import platform
 import subprocess
 import sys
 
 import pytest
+
+from zoo.heap import GLIBC
 
 # Allocate a 20 MB block, touch every page, free it; then the same again. Prints the second block's page faults.
 SECOND_BLOCK_FAULTS = """
@@ -28,8 +29,7 @@ block()
 print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
 """
 
-glibc = pytest.mark.skipif(platform.system() != "Linux" or platform.libc_ver()[0] != "glibc",
-                           reason="malloc's thresholds are glibc's")
+glibc = pytest.mark.skipif(not GLIBC, reason="malloc's thresholds are glibc's")
 
 
 def run(env_extra: dict[str, str]) -> tuple[bool, int]:

@@ -28,13 +28,15 @@ M_MMAP_THRESHOLD = -3
 MMAP_THRESHOLD = 32 * 1024 * 1024
 TRIM_THRESHOLD = 256 * 1024 * 1024
 USER_SETTINGS = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
+GLIBC = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
+"""whether the C library is glibc, whose thresholds these are"""
 
 
 def keep_freed_memory() -> bool:
     """Fix glibc's mmap and trim thresholds (see the module); True if both were set."""
     if os.environ.get("ZOO_MALLOC", "").lower() == "off" or any(name in os.environ for name in USER_SETTINGS):
         return False
-    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+    if not GLIBC:
         return False
     try:
         mallopt = ctypes.CDLL(None).mallopt
