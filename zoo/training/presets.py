@@ -99,6 +99,8 @@ PRESETS.update({
     # after 60k updates it scored -20 where this preset had -11 (10-game periodic evaluations). Four envs with one
     # update per vector step (Nature DQN's ratio) against this preset, 30 minutes from scratch on one Xeon, three
     # seeds held out: +10.6, -2.8 and -0.3 points (BENCHMARKS.md, 2026-12-05): no change without more seeds.
+    # Lapan's γ 0.98, two seeds from scratch, 30 minutes on a Zen 4: +11.65 and -13.97 held out (the preset's
+    # seeds: -4.9 to +6.0), 25 points apart: not shown to help (BENCHMARKS.md, 2026-12-07).
     ("dqn", "ALE/Pong-v5"): {"steps": 2_000_000, "eval_episodes": 100, "eval_every": 50_000, "hyperparameters": {
         "gamma": 0.99, "learning_rate": 1e-4, "adam_eps": 1.5e-4, "buffer_size": 50_000, "batch_size": 32,
         "learning_starts": 10_000, "num_envs": 2, "train_freq": 1, "gradient_steps": 1, "target_update_interval": 2_000,
