@@ -1,4 +1,4 @@
-"""Freed memory kept in the process for the next allocation: glibc's malloc thresholds fixed for training.
+"""Freed memory kept in the process for the next allocation: glibc's malloc thresholds fixed for every `zoo` command.
 
 glibc hands an allocation above its *mmap threshold* (128 KiB at start) a fresh mapping and unmaps it when it is
 freed, and it gives the free top of a heap back to the kernel above its *trim threshold*. Every page the kernel

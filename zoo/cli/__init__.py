@@ -19,6 +19,7 @@ from typing import Sequence
 from zoo.cli import catalog, evaluate, export, play, plot, share, train, tune
 from zoo.cli.flags import ZooParser
 from zoo.errors import Interrupted, ZooError
+from zoo.heap import keep_freed_memory
 
 EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130
@@ -43,6 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         args.argv = argv  # recorded by `zoo train` in config.json and the model card; workers repeat it
+        keep_freed_memory()  # every command (zoo tune's workers too): updates reuse freed memory (zoo.heap)
         return args.run(args)
     except Interrupted as stopped:
         print(f"zoo: {stopped}", file=sys.stderr)

@@ -38,10 +38,8 @@ def add_parsers(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from zoo.cores import let_threads_spin
-    from zoo.heap import keep_freed_memory
 
     let_threads_spin()  # before torch loads: spinning threads play Pong 15% faster; the share steps back for others
-    keep_freed_memory()  # freed memory reused, not faulted in again (zoo.heap)
     import zoo
     from zoo.agents.registry import load_run
     from zoo.envs.make import import_gym_packages

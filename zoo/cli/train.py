@@ -105,10 +105,8 @@ class _PresetHelp(argparse.Action):
 
 def run(args: argparse.Namespace) -> int:
     from zoo.cores import let_threads_spin
-    from zoo.heap import keep_freed_memory
 
     let_threads_spin()  # before anything loads torch: its threads spin, and the training shares the cores
-    keep_freed_memory()  # an update's temporaries reuse the heap instead of faulting in fresh pages (zoo.heap)
     from zoo.envs.make import import_gym_packages, split_env_id
     from zoo.training.session import resume_settings, train
 

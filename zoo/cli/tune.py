@@ -387,9 +387,6 @@ def work(settings: StudySettings) -> None:
     import optuna
     import torch
 
-    from zoo.heap import keep_freed_memory
-
-    keep_freed_memory()  # each trial's updates reuse freed memory, as in `zoo train` (zoo.heap)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     torch.set_num_threads(max(1, (os.cpu_count() or 1) // settings.jobs))  # jobs share the cores, not oversubscribe
     storage = open_storage(settings.storage)
