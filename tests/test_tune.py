@@ -19,6 +19,9 @@ from zoo.cli import main
 CLI = [sys.executable, "-m", "zoo.cli"]
 TINY = ["--steps", "400", "--eval-every", "200", "--eval-episodes", "20"]
 FAST_HEARTBEAT = {"ZOO_TUNE_HEARTBEAT_S": "1", "ZOO_TUNE_GRACE_S": "3"}
+RACE_HEARTBEAT = {"ZOO_TUNE_HEARTBEAT_S": "1", "ZOO_TUNE_GRACE_S": "30"}
+"""No worker dies in the race test, so nothing waits for the grace: 3 s there let a live worker's late heartbeat (CI,
+2026-12-07, 2 workers on SQLite) get its trial failed under it; the next test covers what a worker then does."""
 
 
 def study_trials(storage: str, name: str):
@@ -272,7 +275,7 @@ def test_two_and_four_workers_finish_exactly_the_trials_asked_ten_runs_in_a_row(
             name = f"exact-{run}"
             done = subprocess.run([*CLI, "tune", "q-learning", "toy/Trap-v0", "--trials", "5", "--jobs", str(jobs),
                                    "--storage", storage, "--study", name, *TINY], cwd=tmp_path, capture_output=True,
-                                  text=True, timeout=300, env={**os.environ, **FAST_HEARTBEAT})
+                                  text=True, timeout=300, env={**os.environ, **RACE_HEARTBEAT})
             assert done.returncode == 0, (run, done.stderr[-2000:])
             trials = study_trials(storage, name)
             states = [t.state.name for t in trials]
@@ -280,3 +283,34 @@ def test_two_and_four_workers_finish_exactly_the_trials_asked_ten_runs_in_a_row(
             assert "RUNNING" not in states and "WAITING" not in states, (run, states)
             others = [t for t in trials if t.state.name == "FAIL"]
             assert all(t.user_attrs.get("surplus") and "run_dir" not in t.user_attrs for t in others), (run, states)
+
+
+@pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
+def test_a_live_worker_whose_trial_another_declared_dead_goes_on(tmp_path, capsys, monkeypatch):
+    """Another worker fails a trial as stale while its own worker still trains it (a heartbeat late, not stopped):
+    the live worker's next report is refused by Optuna; the worker says so and goes on to finish the study."""
+    from optuna.trial import TrialState
+
+    import zoo.cli.tune as tune
+
+    real = tune.objective
+
+    def objective(settings):
+        run = real(settings)
+
+        def first_one_declared_dead(trial):
+            if trial.number == 0:
+                trial.set_user_attr("worker", tune.worker_id())
+                trial.study._storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)  # as fail_stale_trials
+            return run(trial)  # its trainer's first evaluation reports to a FAIL trial
+
+        return first_one_declared_dead
+
+    monkeypatch.setattr(tune, "objective", objective)
+    monkeypatch.chdir(tmp_path)
+    storage = f"sqlite:///{tmp_path / 'optuna.db'}"
+    assert main(["tune", "q-learning", "toy/Trap-v0", "--trials", "2", "--storage", storage, "--study", "late",
+                 *TINY]) == 0
+    assert "trial 0 was declared dead by another worker while this one trained it" in capsys.readouterr().err
+    states = [t.state.name for t in study_trials(storage, "late")]
+    assert states == ["FAIL", "COMPLETE", "COMPLETE"], states

@@ -17,8 +17,9 @@ directory under ``runs/<study>/``.
   bootstrap confidence intervals (Agarwal et al. 2021), the per-seed scores and a picture.
 
 A worker that dies (kill, power loss) leaves its trial RUNNING only until its heartbeat goes stale:
-the next worker marks it FAIL and Optuna's RetryHeartbeatStaleTrialCallback queues it again. Ctrl-C marks the
-running trial FAIL at once.
+the next worker marks it FAIL and Optuna's RetryHeartbeatStaleTrialCallback queues it again. A worker still alive
+whose heartbeat only came late (an overloaded machine) finds its trial failed that way, says so and goes on. Ctrl-C
+marks the running trial FAIL at once.
 """
 
 from __future__ import annotations
@@ -347,7 +348,7 @@ def objective(settings: StudySettings) -> Callable:
         folder = trial_dir(settings, trial.number)
         outs = [folder] if len(seeds) == 1 else [folder / f"seed-{s}" for s in seeds]
         trial.set_user_attr("run_dir", str(folder.resolve()))
-        trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
+        trial.set_user_attr("worker", worker_id())
         scores = []
         for k, (seed, out) in enumerate(zip(seeds, outs)):
             def report(step: int, mean: float, k: int = k) -> None:
@@ -408,7 +409,27 @@ def work(settings: StudySettings) -> None:
             continue
         # One trial at a time, re-reading the count: other workers add theirs to the same study. A trial
         # whose sampled configuration is refused (a ZooError) fails alone; Ctrl-C stops the worker.
-        study.optimize(run, n_trials=1, catch=(ZooError,))
+        try:
+            study.optimize(run, n_trials=1, catch=(ZooError,))
+        except ValueError:  # Optuna's "Cannot tell a FAIL trial": see _failed_under_this_worker
+            number = _failed_under_this_worker(study)
+            if number is None:
+                raise
+            print(f"zoo tune: trial {number} was declared dead by another worker while this one trained it (its "
+                  f"heartbeat came more than {GRACE_S} s late: an overloaded machine?); Optuna queues it again and "
+                  "this worker goes on. Fewer --jobs, or a longer ZOO_TUNE_GRACE_S, avoids it.", file=sys.stderr)
+
+
+def worker_id() -> str:
+    """This worker process, as its trials' ``worker`` attribute names it."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _failed_under_this_worker(study) -> int | None:
+    """The number of this worker's latest trial if another worker failed it as stale while it still ran (its
+    heartbeat late, not stopped), else None. Optuna then refuses the live worker's next report or tell."""
+    mine = [t for t in study.get_trials(deepcopy=False) if t.user_attrs.get("worker") == worker_id()]
+    return mine[-1].number if mine and mine[-1].state.name == "FAIL" else None
 
 
 BUDGET_STATES = ("COMPLETE", "PRUNED", "RUNNING")
