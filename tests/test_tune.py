@@ -300,9 +300,14 @@ def test_a_live_worker_whose_trial_another_declared_dead_goes_on(tmp_path, capsy
 
         def first_one_declared_dead(trial):
             if trial.number == 0:
-                trial.set_user_attr("worker", tune.worker_id())
-                trial.study._storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)  # as fail_stale_trials
-            return run(trial)  # its trainer's first evaluation reports to a FAIL trial
+                report = trial.report
+
+                def late(value, step):  # the other worker's fail_stale_trials came first
+                    trial.study._storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+                    report(value, step)  # refused: the trial has finished
+
+                trial.report = late
+            return run(trial)
 
         return first_one_declared_dead
 
