@@ -319,3 +319,22 @@ def test_a_live_worker_whose_trial_another_declared_dead_goes_on(tmp_path, capsy
     assert "trial 0 was declared dead by another worker while this one trained it" in capsys.readouterr().err
     states = [t.state.name for t in study_trials(storage, "late")]
     assert states == ["FAIL", "COMPLETE", "COMPLETE"], states
+
+
+def test_a_trials_own_value_error_is_not_taken_for_a_late_heartbeat(tmp_path, monkeypatch):
+    """The worker goes on only when Optuna refused a trial failed under it; a ValueError of the trial's own code
+    (its trial FAIL too) still stops the command with its traceback."""
+    import zoo.cli.tune as tune
+
+    def objective(settings):
+        def broken(trial):
+            trial.set_user_attr("worker", tune.worker_id())
+            raise ValueError("a bug in the trial's code")
+
+        return broken
+
+    monkeypatch.setattr(tune, "objective", objective)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ValueError, match="a bug in the trial's code"):
+        main(["tune", "q-learning", "toy/Trap-v0", "--trials", "2", "--storage", f"sqlite:///{tmp_path / 'o.db'}",
+              "--study", "bug", *TINY])

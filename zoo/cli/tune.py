@@ -393,7 +393,16 @@ def work(settings: StudySettings) -> None:
     storage = open_storage(settings.storage)
     study = open_study(storage, settings.study, settings.spec, settings.seed + os.getpid())
     deadline = time.monotonic() + settings.minutes * 60 if settings.minutes else None
-    run = objective(settings)
+    trial_run = objective(settings)
+    raised: list[BaseException] = []  # what the trial's own code raised, told apart from Optuna refusing it after
+
+    def run(trial) -> float:
+        try:
+            return trial_run(trial)
+        except BaseException as error:
+            raised.append(error)
+            raise
+
     kind = settings.spec.kind
     while finished(study, kind) < settings.trials and (deadline is None or time.monotonic() < deadline):
         _check_failures(study, settings)
@@ -409,11 +418,12 @@ def work(settings: StudySettings) -> None:
             continue
         # One trial at a time, re-reading the count: other workers add theirs to the same study. A trial
         # whose sampled configuration is refused (a ZooError) fails alone; Ctrl-C stops the worker.
+        raised.clear()
         try:
             study.optimize(run, n_trials=1, catch=(ZooError,))
-        except ValueError:  # Optuna's "Cannot tell a FAIL trial": see _failed_under_this_worker
+        except ValueError as error:  # Optuna's "Cannot tell a FAIL trial": see _failed_under_this_worker
             number = _failed_under_this_worker(study)
-            if number is None:
+            if number is None or error in raised:  # the trial's own error, not a refusal: a bug to see
                 raise
             print(f"zoo tune: trial {number} was declared dead by another worker while this one trained it (its "
                   f"heartbeat came more than {GRACE_S} s late: an overloaded machine?); Optuna queues it again and "
