@@ -48,6 +48,16 @@ def test_adam_steps_only_the_parameters_with_a_gradient_and_resumes_from_torchs_
     assert twin.lr == 0.1 and float(twin.state_dict()["state"][0]["step"]) == 1.0
 
 
+def test_reading_the_rate_does_not_build_torchs_optimiser():
+    """``lr`` was defined twice and the second (building torch.optim.Adam, so importing torch._dynamo) won."""
+    opt = Adam(_net_with_grads(0, 1.0).parameters(), lr=0.25)
+    assert opt.lr == 0.25 and opt._torch is None
+    opt.set_lr(0.125)
+    assert opt.lr == 0.125 and opt._torch is None
+    opt.step()
+    assert opt.lr == 0.125 and opt._torch.param_groups[0]["lr"] == 0.125
+
+
 def test_a_state_for_other_parameters_is_refused():
     net = _net_with_grads(0, 1.0)
     opt = Adam(net.parameters(), lr=1e-3)

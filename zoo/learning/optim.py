@@ -40,6 +40,9 @@ class Adam:
 
     @property
     def lr(self) -> float:
+        """The rate the next step takes: a loaded state's own once one is loaded (its optimiser is then built)."""
+        if self._torch is not None:
+            return float(self._torch.param_groups[0]["lr"])
         return self._settings["lr"]
 
     def set_lr(self, lr: float) -> None:
@@ -82,10 +85,6 @@ class Adam:
         if group.get("amsgrad") or group.get("weight_decay") or group.get("maximize"):
             raise ValueError("this Adam has no AMSGrad, weight decay or maximize: the state needs torch.optim.Adam")
         self.torch_optimizer.load_state_dict(state_dict)
-
-    @property
-    def lr(self) -> float:
-        return float(self.torch_optimizer.param_groups[0]["lr"])
 
 
 def clip_grad_norm(params: list[torch.Tensor], max_norm: float) -> None:
