@@ -194,6 +194,9 @@ def envs_vs_updates() -> None:
 def main() -> None:
     import sys
 
+    if {"-h", "--help"} & set(sys.argv[1:]):
+        print(__doc__)
+        return
     if "--envs-vs-updates" in sys.argv[1:]:
         envs_vs_updates()
         return

@@ -88,7 +88,8 @@ class FlatAdam:
     def step(self) -> None:
         self.optimizer.step()
 
-    minimize = Adam.minimize  # zero_grad, backward, clip over self.params, step: the agent's sequence
+    # the agent's sequence: zero_grad, backward, clip over self.params, step
+    minimize, apply_gradients = Adam.minimize, Adam.apply_gradients
 
 
 def session3_cases():
