@@ -26,7 +26,12 @@ than the one before, so no case always runs first.
 - the fifteenth session's: the online forward of s and the twin pass of s' in one bf16 autocast region (dropped);
 - the seventeenth session's: the first convolution over frames cut into 4×4 blocks (space-to-depth again, the
   blocks now cut while the frames are uint8, in place of their channels_last stack), both CNNs, fp32 and bf16
-  (dropped).
+  (dropped);
+- the twenty-ninth session's, on the CartPole update by hand: Adam over the parameters laid out in one tensor through
+  torch's functional fused Adam (``zoo.learning.optim.FlatAdam``, kept) against torch.optim.Adam over the six tensors
+  (the agent before) and over one flat tensor (the third and eighth sessions' lever); and each weight gradient
+  formed as inputsᵀ·dz then transposed into place, instead of autograd's dzᵀ·inputs (dropped: slower in the whole
+  update, and not autograd's bits).
 
     python benchmarks/update_levers.py [--rounds 3] [--repeats 40] [--only SUBSTRING]
 
@@ -42,29 +47,34 @@ import numpy as np
 import torch
 
 import zoo.agents.dqn as dqn_module
+import zoo.learning.mlp_grad as mlp_grad_module
 from frame_input import one_kernel, strided
 from update import cartpole_agent, ms_per_update, pong_agent
 from zoo.learning.device import cpu_description
 from zoo.learning.networks import network_input, twin_forward
-from zoo.learning.optim import Adam, clip_grad_norm
+from zoo.learning.optim import Adam, FlatAdam, clip_grad_norm
 
 
 def two_forwards(a, b, x):
     return a(x), b(x)
 
 
-def s_prime_pass(twin: bool):
+AUTOGRADS_WEIGHT_GRADS = mlp_grad_module._linear_grads
+
+
+def s_prime_pass(twin: bool, linear_grads=AUTOGRADS_WEIGHT_GRADS):
     """A patch applied before a case is timed: the agent's s' pass as ``twin_forward`` (the agent as it is)
-    or as two forwards (before)."""
+    or as two forwards (before); the backward by hand's weight gradients as ``linear_grads``."""
     def apply() -> None:
         dqn_module.twin_forward = twin_forward if twin else two_forwards
+        mlp_grad_module._linear_grads = linear_grads
     return apply
 
 
 AS_IS = s_prime_pass(True)
 
 
-class FlatAdam:
+class FlatTorchAdam:
     """All parameters as views of one flat tensor, their gradients of another: Adam and the clip's norm each
     run over one tensor (``params`` is that one tensor, so zoo's clip_grad_norm takes one norm), but autograd
     then adds into the gradients in place instead of handing its own over."""
@@ -101,7 +111,7 @@ def session3_cases():
             if fp32_frames:
                 a.obs_tensor = lambda obs: network_input(obs, a.obs_kind, a.obs_dim, a.device, a.channels_last)
             if flat:
-                a.optimizer = FlatAdam(list(a.q.parameters()), a.config.learning_rate, a.config.adam_eps)
+                a.optimizer = FlatTorchAdam(list(a.q.parameters()), a.config.learning_rate, a.config.adam_eps)
             return a, batches
         return make
 
@@ -395,6 +405,41 @@ def session17_cases():
             for cnn in ("small", "nature") for p in ("fp32", "bf16") for b in (False, True)]
 
 
+def transposed_weight_grads(layer, dz, inputs) -> None:
+    """``mlp_grad._linear_grads`` with W's gradient as inputsᵀ·dz, then transposed into place (the twenty-ninth
+    session's lever, dropped: alone, CartPole's 4-input layer's product took 17 µs against 50 on one AVX2 core, but
+    the whole update was slower, 1.32 against 1.28 ms, and its weights are no longer autograd's bit for bit)."""
+    for p in (layer.weight, layer.bias):
+        if p.grad is None:
+            p.grad = torch.empty_like(p)
+    layer.weight.grad.copy_(torch.mm(inputs.t(), dz).t())
+    torch.sum(dz, dim=0, out=layer.bias.grad)
+
+
+def session29_cases():
+    """The twenty-ninth session's levers (2026-12-07) on the CartPole update by hand, one thread: the optimiser
+    (torch.optim.Adam over six tensors, the agent before; torch.optim.Adam over one flat tensor, s3/s8; FlatAdam,
+    the agent now) and the weight gradients' product order."""
+    def cartpole(optimizer: str):
+        def make():
+            torch.set_num_threads(1)
+            agent, batches = cartpole_agent()
+            c = agent.config
+            if optimizer == "torch":
+                agent.optimizer = Adam(agent.q.parameters(), lr=c.learning_rate, eps=c.adam_eps)
+            elif optimizer == "flat torch":
+                agent.optimizer = FlatTorchAdam(list(agent.q.parameters()), c.learning_rate, c.adam_eps)
+            return agent, batches
+        return make
+
+    name = "CartPole MLP, batch 256, 1 thread, backward by hand"
+    return [(f"{name}, torch.optim.Adam over 6 tensors (the agent before s29)", cartpole("torch"), AS_IS),
+            (f"{name}, torch.optim.Adam over 1 flat tensor (s3, s8)", cartpole("flat torch"), AS_IS),
+            (f"{name}, FlatAdam (the agent now, s29)", cartpole("flat"), AS_IS),
+            (f"{name}, FlatAdam, weight gradients as inputsᵀ·dz (s29)", cartpole("flat"),
+             s_prime_pass(True, transposed_weight_grads))]
+
+
 def timed(fn, repeats: int) -> float:
     for _ in range(5):
         fn()
@@ -452,7 +497,7 @@ def main() -> None:
     print(f"CPU: {cpu_description()}; torch {torch.__version__}, capability {torch.backends.cpu.get_cpu_capability()}\n")
     cases = ([(n, m, AS_IS) for n, m in update_cases(["default", "max-autotune-no-cudagraphs"])] + session3_cases()
              + session4_cases() + session6_cases() + session8_cases() + session11_cases()
-             + session14_cases() + session15_cases() + session17_cases())
+             + session14_cases() + session15_cases() + session17_cases() + session29_cases())
     cases = [c for c in cases if args.only in c[0]]
     built = []
     for name, make, patch in cases:
@@ -476,7 +521,8 @@ def main() -> None:
     agent, batches = pong_agent("small", "fp32", True)
     cart, cart_batches = cartpole_agent()
     rows = []
-    for label, net in (("Pong small CNN", agent.q), ("CartPole MLP", cart.q)):
+    # the optimisers over networks of their own: FlatAdam lays the agent's parameters out and refuses rebound grads
+    for label, net in (("Pong small CNN", agent.q), ("CartPole MLP", cartpole_agent(backward="autograd")[0].q)):
         params = list(net.parameters())
         for p in params:
             p.grad = torch.randn_like(p) * 1e-3  # within the bound of 10, as late in training
@@ -495,6 +541,9 @@ def main() -> None:
                                steps, amsgrad=False, lr=1e-4, beta1=0.9, beta2=0.999, weight_decay=0.0, eps=1.5e-4,
                                maximize=False)
         rows.append((f"{label}: torch._fused_adam_ called directly (before issue 21)", timed(private_kernel, 300)))
+        flat = FlatAdam(params, lr=1e-4, eps=1.5e-4)
+        rows.append((f"{label}: zoo FlatAdam.apply_gradients (clip within the bound + step)",
+                     timed(lambda: flat.apply_gradients(10.0), 300)))
     print("\n| step | ms |\n|---|---:|")
     for name, ms in rows:
         print(f"| {name} | {ms:.3f} |")

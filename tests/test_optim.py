@@ -1,4 +1,5 @@
-"""zoo.learning.optim: torch's fused Adam made at first use, and a clip with clip_grad_norm_'s gradients bit for bit."""
+"""zoo.learning.optim: torch's fused Adam made at first use, the same over one flat tensor (FlatAdam), and a clip with
+clip_grad_norm_'s gradients bit for bit."""
 
 import subprocess
 import sys
@@ -6,7 +7,7 @@ import sys
 import pytest
 import torch
 
-from zoo.learning.optim import Adam, clip_grad_norm
+from zoo.learning.optim import Adam, FlatAdam, clip_grad_norm
 
 
 def _net_with_grads(seed: int, scale: float):
@@ -77,3 +78,79 @@ def test_an_agent_that_only_plays_does_not_import_the_compiler():
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "False", done.stdout + done.stderr
 
+
+
+def _twins(lr: float = 0.01):
+    """Two equal nets, one under FlatAdam and one under Adam (torch's fused optimiser)."""
+    ours, theirs = _net_with_grads(3, 1.0), _net_with_grads(3, 1.0)
+    return ours, FlatAdam(ours.parameters(), lr=lr), theirs, Adam(theirs.parameters(), lr=lr)
+
+
+def _same_gradients(ours, theirs, gen: torch.Generator, scale: float) -> None:
+    for p, q in zip(ours.parameters(), theirs.parameters()):
+        g = torch.randn(p.shape, generator=gen) * scale
+        p.grad.copy_(g)  # in place: FlatAdam's gradients are views of its flat gradient
+        q.grad = g.clone()
+
+
+@pytest.mark.parametrize("max_norm", [0.0, 1e9, 3.0])  # no clip; a bound never reached; one crossed every other step
+def test_flat_adam_takes_torchs_adam_steps_bit_for_bit(max_norm):
+    ours_net, ours, theirs_net, theirs = _twins()
+    assert ours_net[0].weight.data_ptr() == ours.flat.data_ptr()  # the parameters are views of the flat tensor
+    gen = torch.Generator().manual_seed(1)
+    for k in range(12):
+        if k == 6:  # a schedule's new rate
+            ours.set_lr(0.003), theirs.set_lr(0.003)
+        _same_gradients(ours_net, theirs_net, gen, 10.0 if k % 2 else 0.01)  # total norms ~80 and ~0.08
+        ours.apply_gradients(max_norm), theirs.apply_gradients(max_norm)
+        for p, q in zip(ours_net.parameters(), theirs_net.parameters()):
+            assert torch.equal(p, q) and torch.equal(p.grad, q.grad)
+    assert ours.steps == 12 and not torch.equal(ours_net[0].weight, _net_with_grads(3, 1.0)[0].weight)
+
+
+def test_flat_adams_state_is_torchs_and_loads_both_ways():
+    ours_net, ours, theirs_net, theirs = _twins()
+    gen = torch.Generator().manual_seed(2)
+    for _ in range(3):
+        _same_gradients(ours_net, theirs_net, gen, 1.0)
+        ours.apply_gradients(), theirs.apply_gradients()
+    mine, torchs = ours.state_dict(), theirs.state_dict()
+    assert mine["param_groups"] == torchs["param_groups"]
+    assert mine["state"].keys() == torchs["state"].keys() == {0, 1, 2, 3}
+    for i in mine["state"]:
+        assert mine["state"][i].keys() == torchs["state"][i].keys()
+        for name, value in mine["state"][i].items():
+            assert value.dtype == torchs["state"][i][name].dtype and torch.equal(value, torchs["state"][i][name])
+    mine["state"][0]["exp_avg"].add_(1.0)  # a copy: the optimiser's own moments are untouched
+    assert torch.equal(ours.state_dict()["state"][0]["exp_avg"], torchs["state"][0]["exp_avg"])
+    mine = ours.state_dict()
+    # each state loaded into the other optimiser, over a copy of the weights, goes on as the original does
+    crossed_flat_net, crossed_torch_net = _net_with_grads(9, 1.0), _net_with_grads(9, 1.0)
+    crossed_flat_net.load_state_dict(ours_net.state_dict()), crossed_torch_net.load_state_dict(theirs_net.state_dict())
+    crossed_flat, crossed_torch = FlatAdam(crossed_flat_net.parameters(), lr=1.0), Adam(crossed_torch_net.parameters(), lr=1.0)
+    crossed_flat.load_state_dict(torchs), crossed_torch.load_state_dict(mine)
+    assert crossed_flat.lr == crossed_torch.lr == 0.01 and crossed_flat.steps == 3
+    for net in (ours_net, theirs_net, crossed_flat_net, crossed_torch_net):
+        for p in net.parameters():
+            p.grad.fill_(0.5)  # in place: FlatAdam's are views
+    for opt in (ours, theirs, crossed_flat, crossed_torch):
+        opt.apply_gradients(1.0)
+    for nets in zip(ours_net.parameters(), theirs_net.parameters(), crossed_flat_net.parameters(),
+                    crossed_torch_net.parameters()):
+        assert all(torch.equal(nets[0], other) for other in nets[1:])
+
+
+def test_flat_adam_refuses_a_rebound_gradient_and_a_state_it_cannot_hold():
+    net = _net_with_grads(0, 1.0)
+    opt = FlatAdam(net.parameters(), lr=1e-3)
+    net[0].weight.grad = torch.ones_like(net[0].weight)  # a new tensor: the flat gradient never sees it
+    with pytest.raises(RuntimeError, match="rebound"):
+        opt.apply_gradients()
+    partial = _net_with_grads(1, 1.0)
+    partial[2].bias.grad = None
+    torch_adam = Adam(partial.parameters(), lr=0.1)
+    torch_adam.step()  # the last bias took no step
+    with pytest.raises(ValueError, match="different step counts"):
+        FlatAdam(_net_with_grads(1, 1.0).parameters(), lr=0.1).load_state_dict(torch_adam.state_dict())
+    with pytest.raises(ValueError, match="cannot load into one group of 2"):
+        FlatAdam(net[2].parameters(), lr=1e-3).load_state_dict(torch_adam.state_dict())

@@ -30,7 +30,7 @@ from zoo.learning.networks import (
     parse_hidden,
     twin_forward,
 )
-from zoo.learning.optim import Adam
+from zoo.learning.optim import Adam, FlatAdam
 from zoo.learning.replay import ReplayBuffer
 from zoo.learning.schedules import exponential_schedule, linear_schedule
 from zoo.learning.targets import advantage_learning_target, double_q_target, quantile_double_q_target, td_target
@@ -124,8 +124,11 @@ class DQNAgent:
         self._mlp_linears = relu_mlp_linears(self.q) if by_hand else None
         self._target_linears = relu_mlp_linears(self.target) if by_hand else None
         # Fused Adam: one kernel for all parameters instead of a loop of small ops (1.7 vs 2.0 ms per update
-        # of a small MLP on this CPU, where per-op overhead dominates), built at the first update.
-        self.optimizer = Adam(self.q.parameters(), lr=config.learning_rate, eps=config.adam_eps)
+        # of a small MLP on this CPU, where per-op overhead dominates), built at the first update. The update by
+        # hand writes every gradient in place, so its Adam runs over the parameters laid out in one tensor instead
+        # (FlatAdam: 0.16 ms less per CartPole update on one AVX2 core, issue 21).
+        adam = FlatAdam if self._mlp_linears is not None else Adam
+        self.optimizer = adam(self.q.parameters(), lr=config.learning_rate, eps=config.adam_eps)
         self.steps_done = 0
         self.updates_done = 0
         self.last_loss = float("nan")
