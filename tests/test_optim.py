@@ -154,3 +154,44 @@ def test_flat_adam_refuses_a_rebound_gradient_and_a_state_it_cannot_hold():
         FlatAdam(_net_with_grads(1, 1.0).parameters(), lr=0.1).load_state_dict(torch_adam.state_dict())
     with pytest.raises(ValueError, match="cannot load into one group of 2"):
         FlatAdam(net[2].parameters(), lr=1e-3).load_state_dict(torch_adam.state_dict())
+
+
+def test_an_agent_updating_by_hand_resumes_its_adam_bit_for_bit():
+    """The CartPole preset's agent (update by hand, so FlatAdam): ten updates, its training state through safetensors
+    into a fresh agent, ten more, against twenty updates in one go."""
+    import json
+
+    import numpy as np
+    from safetensors.torch import load, save
+
+    from zoo.agents.configs import DQNConfig
+    from zoo.agents.dqn import DQNAgent
+    from zoo.learning.replay import ReplayBuffer
+    from zoo.rundir.files import Spaces
+    from zoo.training.presets import preset
+
+    config = DQNConfig(**preset("dqn", "CartPole-v1")["hyperparameters"])
+    spaces = Spaces({"type": "Box", "shape": [4], "dtype": "float32"}, {"type": "Discrete", "n": 2})
+    rng = np.random.default_rng(0)
+    buffer = ReplayBuffer(2_000, (4,), np.float32, 4, 0.99, 3)
+    for _ in range(300):
+        obs = rng.normal(size=(4, 4)).astype(np.float32)
+        buffer.add(obs, rng.integers(2, size=4), rng.normal(size=4), obs + 0.1, rng.random(4) < 0.05,
+                   np.zeros(4, bool))
+    batches = [buffer.sample(config.batch_size, rng) for _ in range(20)]
+    straight, first = DQNAgent(config, spaces, seed=3), DQNAgent(config, spaces, seed=3)
+    assert isinstance(straight.optimizer, FlatAdam)
+    for b in batches:
+        straight.update(b)
+    for b in batches[:10]:
+        first.update(b)
+    tensors, meta = first.training_state()
+    weights = load(save(first.state_dict()))  # as model.safetensors and checkpoint.safetensors carry them
+    resumed = DQNAgent(config, spaces, seed=99)
+    resumed.load_state_dict(weights)
+    resumed.load_training_state(load(save(tensors)), json.loads(json.dumps(meta)))
+    assert resumed.optimizer.steps == 10
+    for b in batches[10:]:
+        resumed.update(b)
+    for p, q in zip(resumed.q.parameters(), straight.q.parameters()):
+        assert torch.equal(p, q)
