@@ -176,8 +176,8 @@ class FlatAdam:
         return {"state": state, "param_groups": [group]}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Load a state of ``state_dict``'s (or ``torch.optim.Adam``'s) for the same parameters, its rate, betas and
-        ε included, as torch's optimisers do."""
+        """Load a state written by ``state_dict`` (or by ``torch.optim.Adam``) for the same parameters, its rate,
+        betas and ε included, as torch's optimisers do."""
         group = _check_group(state_dict, len(self.params))
         state = state_dict["state"]
         steps = {float(state[i]["step"]) for i in range(len(self.params)) if i in state}
