@@ -58,7 +58,8 @@ def main() -> None:
 
     print(f"CPU: {cpu_description()}; torch {torch.__version__}, capability "
           f"{torch.backends.cpu.get_cpu_capability()}\n")
-    print("| seed | update | training s | agent steps | steps/s | final evaluation (results.json) | weights vs the runs above, bit for bit |")
+    print("| seed | update | training s | agent steps | steps/s | final evaluation (results.json) "
+          "| weights vs the runs above, bit for bit |")
     print("|---:|---|---:|---:|---:|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for seed in args.seeds:
@@ -70,9 +71,9 @@ def main() -> None:
                     raise SystemExit(done.stderr)
                 seconds, steps = train_seconds(out)
                 result = json.loads((out / "results.json").read_text())
-                earlier = [other for other in SIDES if other != side][:list(SIDES).index(side)]
-                same = "; ".join(f"{'=' if same_weights(out, Path(tmp) / f'{SIDES[other]}-{seed}') else '≠'} {other}"
-                                 for other in earlier) or "—"
+                earlier = list(SIDES)[:list(SIDES).index(side)]  # this seed's runs before this one
+                equal = {other: same_weights(out, Path(tmp) / f"{SIDES[other]}-{seed}") for other in earlier}
+                same = "; ".join(f"{'=' if eq else '≠'} {other}" for other, eq in equal.items()) or "—"
                 print(f"| {seed} | {side} | {seconds:.2f} | {steps:,} | {steps / seconds:.0f} | "
                       f"{result['mean_reward']:.1f} ± {result['std_reward']:.1f} over {result['n_episodes']} | {same} |",
                       flush=True)

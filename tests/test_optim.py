@@ -79,7 +79,6 @@ def test_an_agent_that_only_plays_does_not_import_the_compiler():
     assert done.stdout.strip().splitlines()[-1] == "False", done.stdout + done.stderr
 
 
-
 def _twins(lr: float = 0.01):
     """Two equal nets, one under FlatAdam and one under Adam (torch's fused optimiser)."""
     ours, theirs = _net_with_grads(3, 1.0), _net_with_grads(3, 1.0)
@@ -127,7 +126,8 @@ def test_flat_adams_state_is_torchs_and_loads_both_ways():
     # each state loaded into the other optimiser, over a copy of the weights, goes on as the original does
     crossed_flat_net, crossed_torch_net = _net_with_grads(9, 1.0), _net_with_grads(9, 1.0)
     crossed_flat_net.load_state_dict(ours_net.state_dict()), crossed_torch_net.load_state_dict(theirs_net.state_dict())
-    crossed_flat, crossed_torch = FlatAdam(crossed_flat_net.parameters(), lr=1.0), Adam(crossed_torch_net.parameters(), lr=1.0)
+    crossed_flat = FlatAdam(crossed_flat_net.parameters(), lr=1.0)
+    crossed_torch = Adam(crossed_torch_net.parameters(), lr=1.0)
     crossed_flat.load_state_dict(torchs), crossed_torch.load_state_dict(mine)
     assert crossed_flat.lr == crossed_torch.lr == 0.01 and crossed_flat.steps == 3
     for net in (ours_net, theirs_net, crossed_flat_net, crossed_torch_net):
