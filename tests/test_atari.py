@@ -13,15 +13,17 @@ def test_game_names():
     assert game_name("ALE/SpaceInvaders-v5") == "space_invaders"
 
 
-def test_play_pipeline_gives_the_training_pipelines_frames():
+@pytest.mark.parametrize("side", [84, 42])
+def test_play_pipeline_gives_the_training_pipelines_frames(side):
     # No random no-ops and no sticky actions (the two pipelines draw their repeats from different generators),
-    # so both start identically; then the same actions must give the same frames.
-    kwargs = {"noop_max": 0, "repeat_action_probability": 0.0}
+    # so both start identically; then the same actions must give the same frames, at DQN's 84 pixels and at
+    # another side (screen_size).
+    kwargs = {"noop_max": 0, "repeat_action_probability": 0.0, **({"screen_size": side} if side != 84 else {})}
     vec = make_atari_vector_env("ALE/Pong-v5", 1, kwargs)
     env = make_atari_env("ALE/Pong-v5", kwargs, render_mode="rgb_array")
     v_obs, _ = vec.reset(seed=0)
     p_obs, _ = env.reset(seed=0)
-    assert frames_of(p_obs).shape == (4, 84, 84)
+    assert frames_of(p_obs).shape == (4, side, side)
     np.testing.assert_array_equal(frames_of(p_obs), v_obs[0])
     assert (v_obs[0, :3] == 0).all() and v_obs[0, 3].any()  # the reset stack is zero-padded
     rng = np.random.default_rng(1)

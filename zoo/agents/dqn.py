@@ -328,7 +328,7 @@ class DQNAgent:
         if self.obs_kind == "atari":
             from zoo.learning.frame_replay import FrameReplayBuffer
 
-            return FrameReplayBuffer(c.buffer_size, num_envs, c.gamma, c.n_step, c.priority_alpha)
+            return FrameReplayBuffer(c.buffer_size, num_envs, c.gamma, c.n_step, c.priority_alpha, side=self.obs_dim)
         dtype = np.int64 if self.obs_kind == "discrete" else np.float32
         return ReplayBuffer(c.buffer_size, self.obs_shape, dtype, num_envs, c.gamma, c.n_step, c.priority_alpha)
 

@@ -1,7 +1,7 @@
 """Atari with the standard DQN preprocessing, in two pipelines that give identical observations.
 
-- Training: ``ale_py.AtariVectorEnv``, native and multi-threaded: 84×84 grey, 4 frames stacked,
-  frame skip 4 with max-pooling of the last two, up to 30 no-ops and a FIRE on reset.
+- Training: ``ale_py.AtariVectorEnv``, native and multi-threaded: 84×84 grey (``screen_size`` picks another
+  side), 4 frames stacked, frame skip 4 with max-pooling of the last two, up to 30 no-ops and a FIRE on reset.
 - Play, evaluation videos: Gymnasium's wrapper stack over ``ALE/Pong-v5`` with ``rgb_array`` frames, so
   videos are the full-colour game, not the network's 84×84 input.
 
@@ -33,8 +33,14 @@ PREPROCESSING = {
 }
 
 
-ATARI_KWARGS = ("noop_max", "repeat_action_probability")
+ATARI_KWARGS = ("noop_max", "repeat_action_probability", "screen_size")
 """The only env kwargs the Atari pipelines take (the rest of PREPROCESSING is the standard and fixed)."""
+
+SCREEN = 84
+"""The frames' side in pixels, DQN's standard; ``screen_size`` picks another (the networks size themselves to it)."""
+
+SCREEN_RANGE = (36, 168)
+"""The sides the networks take: the Nature CNN's three convolutions need 36 pixels at least."""
 
 NOOP_STARTS = 30
 """The deterministic pipeline's distinct games for a greedy agent: k = 1..30 raw NOOP frames after the reset."""
@@ -45,10 +51,16 @@ def sticky(env_kwargs: dict[str, Any]) -> float:
     return float(env_kwargs.get("repeat_action_probability", STICKY))
 
 
+def screen(env_kwargs: dict[str, Any]) -> int:
+    """The run's frame side: its ``screen_size`` env kwarg, else 84."""
+    return int(env_kwargs.get("screen_size", SCREEN))
+
+
 def preprocessing(env_kwargs: dict[str, Any]) -> dict[str, Any]:
     """PREPROCESSING as a run with ``env_kwargs`` uses it, for config.json."""
+    side = screen(env_kwargs)
     return {**PREPROCESSING, "sticky_actions": sticky(env_kwargs),
-            "noop_max": env_kwargs.get("noop_max", PREPROCESSING["noop_max"])}
+            "noop_max": env_kwargs.get("noop_max", PREPROCESSING["noop_max"]), "screen": [side, side]}
 
 
 def game_name(env_id: str) -> str:
@@ -75,10 +87,11 @@ def make_atari_vector_env(env_id: str, num_envs: int, env_kwargs: dict[str, Any]
     from ale_py import AtariVectorEnv
 
     noop_max = env_kwargs.get("noop_max", PREPROCESSING["noop_max"])
+    side = screen(env_kwargs)
     return AtariVectorEnv(game=game_name(env_id), num_envs=num_envs, num_threads=min(num_envs, os.cpu_count() or 1),
                           repeat_action_probability=sticky(env_kwargs), reward_clipping=False, noop_max=noop_max,
-                          use_fire_reset=True, episodic_life=False, frameskip=4, stack_num=4, img_height=84,
-                          img_width=84, grayscale=True, maxpool=True, max_num_frames_per_episode=_frames(episode_cap))
+                          use_fire_reset=True, episodic_life=False, frameskip=4, stack_num=4, img_height=side,
+                          img_width=side, grayscale=True, maxpool=True, max_num_frames_per_episode=_frames(episode_cap))
 
 
 class FixedNoops(gym.Wrapper):
@@ -119,20 +132,21 @@ def make_atari_env(env_id: str, env_kwargs: dict[str, Any], render_mode: str | N
     env = FireOnReset(env)
     if noops is not None:
         env, noop_max = FixedNoops(env, noops), 0
-    env = AtariPreprocessing(env, noop_max=noop_max, frame_skip=4, screen_size=84,
+    env = AtariPreprocessing(env, noop_max=noop_max, frame_skip=4, screen_size=screen(env_kwargs),
                              terminal_on_life_loss=False, grayscale_obs=True, scale_obs=False)
     env = FrameStackObservation(env, 4, padding_type="zero")
     # the cap counts agent steps, as the evaluation counts them (ALE's own frame cap would count the no-ops too)
     return env if episode_cap is None else gym.wrappers.TimeLimit(env, episode_cap)
 
 
-def noop_start_envs(env_id: str, episode_cap: int | None = None):
+def noop_start_envs(env_id: str, episode_cap: int | None = None, screen_size: int = SCREEN):
     """The `noop-starts` protocol's games: the deterministic pipeline (no sticky actions) after exactly k = 1..30
     raw NOOP frames, one copy each. A greedy agent's game is fixed by k, so these are all the games there are."""
     from functools import partial
 
+    kwargs = {"repeat_action_probability": 0.0, "screen_size": screen_size}
     return gym.vector.SyncVectorEnv(
-        [partial(make_atari_env, env_id, {"repeat_action_probability": 0.0}, None, episode_cap, k)
+        [partial(make_atari_env, env_id, kwargs, None, episode_cap, k)
          for k in range(1, NOOP_STARTS + 1)], autoreset_mode=gym.vector.AutoresetMode.NEXT_STEP)
 
 

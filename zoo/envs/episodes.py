@@ -129,13 +129,15 @@ def evaluate(agent, env_id: str, env_kwargs: dict[str, Any] | None, episodes: in
     return dataclasses.replace(result, capped=int((result.lengths >= episode_cap).sum()))
 
 
-def noop_starts(agent, env_id: str, progress: bool | None = False, episode_cap: int = EPISODE_CAP) -> Episodes:
+def noop_starts(agent, env_id: str, progress: bool | None = False, episode_cap: int = EPISODE_CAP,
+                env_kwargs: dict[str, Any] | None = None) -> Episodes:
     """The `noop-starts` protocol: the deterministic Atari game after exactly k = 1..30 NOOP frames, each played
     once (``zoo.envs.atari.noop_start_envs``), in the order of k. A greedy agent has no other games there, so
-    the mean over these is exact."""
-    from zoo.envs.atari import noop_start_envs
+    the mean over these is exact. Of ``env_kwargs`` (the run's) only ``screen_size`` counts: the protocol fixes
+    the rest."""
+    from zoo.envs.atari import noop_start_envs, screen
 
-    envs = noop_start_envs(env_id, episode_cap)
+    envs = noop_start_envs(env_id, episode_cap, screen(env_kwargs or {}))
     try:
         result = run_episodes(agent, envs, envs.num_envs, seed=0, progress=progress)
     finally:

@@ -1,4 +1,4 @@
-"""Replay for stacked Atari frames that stores each 84×84 frame once.
+"""Replay for stacked Atari frames that stores each frame (84×84, or ``side``×``side``) once.
 
 A stacked observation shares three of its four frames with the next one, so storing ``obs`` and
 ``next_obs`` per transition would hold every frame eight times. Here each env step writes only the
@@ -21,11 +21,11 @@ class FrameReplayBuffer(ReplayBuffer):
     """``ReplayBuffer`` (n-step folding included) whose observations are frame-ring slots."""
 
     def __init__(self, capacity: int, num_envs: int, gamma: float, n_step: int = 1,
-                 priority_alpha: float = 0.0) -> None:
+                 priority_alpha: float = 0.0, side: int = SIZE) -> None:
         super().__init__(capacity, (), np.int64, num_envs, gamma, n_step, priority_alpha)
         # Margin: episode starts write an extra frame, and a stack reaches 3 steps back per env.
         self.frame_capacity = capacity + capacity // 10 + 16 * num_envs
-        self.frames = np.zeros((self.frame_capacity, SIZE, SIZE), dtype=np.uint8)
+        self.frames = np.zeros((self.frame_capacity, side, side), dtype=np.uint8)
         self.prev = np.full(self.frame_capacity, -1, dtype=np.int64)
         self.written = 0
         self._current = np.full(num_envs, -1, dtype=np.int64)  # slot of each env's current newest frame
@@ -51,7 +51,7 @@ class FrameReplayBuffer(ReplayBuffer):
         super().add(obs_slot, action, reward, next_slot, terminated, truncated, valid)
 
     def stacks(self, slots: np.ndarray) -> np.ndarray:
-        """Rebuild ``[len(slots), 4, 84, 84]`` stacks, zeros before an episode's first frame."""
+        """Rebuild ``[len(slots), 4, side, side]`` stacks, zeros before an episode's first frame."""
         chain = np.empty((len(slots), STACK), dtype=np.int64)
         chain[:, -1] = slots
         for k in range(STACK - 2, -1, -1):

@@ -12,14 +12,15 @@ from zoo.errors import ZooError
 
 
 def observation_kind(obs_desc: dict) -> tuple[str, int]:
-    """How observations reach a network: ("discrete", n) one-hot, ("vector", dim) or ("atari", 0)."""
+    """How observations reach a network: ("discrete", n) one-hot, ("vector", dim) or ("atari", side) for stacks of
+    side×side frames."""
     if obs_desc["type"] == "Discrete":
         return "discrete", int(obs_desc["n"])
     shape = tuple(obs_desc.get("shape", ()))
     if len(shape) == 1:
         return "vector", shape[0]
-    if len(shape) == 3 and obs_desc.get("dtype") == "uint8":
-        return "atari", 0
+    if len(shape) == 3 and obs_desc.get("dtype") == "uint8" and shape[1] == shape[2]:
+        return "atari", shape[2]
     raise ZooError(f"the deep agents handle discrete, 1-D vector or stacked-frame (uint8 C×H×W) observations, "
                    f"not {obs_desc}")
 
@@ -120,21 +121,29 @@ class FrameCNN(nn.Module):
         return self.fc(self.conv(_scaled(x)))
 
 
-class NatureCNN(FrameCNN):
-    """Mnih et al. (2015): conv 32×8×8/4, 64×4×4/2, 64×3×3/1, then fc 512."""
+def _side(side: int, kernel: int, stride: int) -> int:
+    """A valid convolution's output side."""
+    return (side - kernel) // stride + 1
 
-    def __init__(self, in_channels: int = 4) -> None:
+
+class NatureCNN(FrameCNN):
+    """Mnih et al. (2015): conv 32×8×8/4, 64×4×4/2, 64×3×3/1, then fc 512 (over 7×7×64 for 84×84 frames)."""
+
+    def __init__(self, in_channels: int = 4, screen: int = 84) -> None:
+        out = _side(_side(_side(screen, 8, 4), 4, 2), 3, 1)
         super().__init__([nn.Conv2d(in_channels, 32, 8, stride=4), nn.ReLU(), nn.Conv2d(32, 64, 4, stride=2), nn.ReLU(),
-                          nn.Conv2d(64, 64, 3, stride=1), nn.ReLU()], 64 * 7 * 7, 512)
+                          nn.Conv2d(64, 64, 3, stride=1), nn.ReLU()], 64 * out * out, 512)
 
 
 class SmallCNN(FrameCNN):
     """Mnih et al. (2013), the first DQN: conv 16×8×8/4, 32×4×4/2, then fc 256. A third of the Nature CNN's
     compute (an update of ~24 against ~50 ms on a 2-core AVX2 CPU), and it learned Pong in that paper."""
 
-    def __init__(self, in_channels: int = 4, width: int = 1) -> None:
+    def __init__(self, in_channels: int = 4, width: int = 1, screen: int = 84) -> None:
+        out = _side(_side(screen, 8, 4), 4, 2)
         super().__init__([nn.Conv2d(in_channels, 16 * width, 8, stride=4), nn.ReLU(),
-                          nn.Conv2d(16 * width, 32 * width, 4, stride=2), nn.ReLU()], 32 * width * 9 * 9, 256 * width)
+                          nn.Conv2d(16 * width, 32 * width, 4, stride=2), nn.ReLU()], 32 * width * out * out,
+                         256 * width)
 
 
 class WideCNN(SmallCNN):
@@ -143,8 +152,8 @@ class WideCNN(SmallCNN):
     EPYC Zen 4, benchmarks/update.py). ``widen_small_cnn`` carries a small-CNN agent into it without changing its
     play."""
 
-    def __init__(self, in_channels: int = 4) -> None:
-        super().__init__(in_channels, width=2)
+    def __init__(self, in_channels: int = 4, screen: int = 84) -> None:
+        super().__init__(in_channels, width=2, screen=screen)
 
 
 CNNS = {"nature": NatureCNN, "small": SmallCNN, "wide": WideCNN}
@@ -282,9 +291,10 @@ def _plain_frame_cnn(net: QNetwork) -> bool:
 
 def build_q_network(obs_kind: str, obs_dim: int, n_actions: int, hidden: tuple[int, ...], dueling: bool,
                     cnn: str = "nature", quantiles: int = 0) -> QNetwork:
-    """``obs_kind`` is "vector" (MLP over ``obs_dim`` inputs) or "atari" (a CNN of ``CNNS`` over 4×84×84)."""
+    """``obs_kind`` is "vector" (MLP over ``obs_dim`` inputs) or "atari" (a CNN of ``CNNS`` over 4 stacked
+    frames of ``obs_dim``×``obs_dim`` pixels; 0 means DQN's 84)."""
     if obs_kind == "atari":
-        body = CNNS[cnn]()
+        body = CNNS[cnn](screen=obs_dim or 84)
         return QNetwork(body, body.out_features, n_actions, dueling, quantiles)
     body = nn.Sequential(mlp([obs_dim, *hidden]), nn.ReLU()) if hidden else nn.Identity()
     return QNetwork(body, hidden[-1] if hidden else obs_dim, n_actions, dueling, quantiles)

@@ -243,7 +243,9 @@ def standalone_snippet(config: RunConfig) -> str | None:
     elif len(obs.get("shape", [])) == 1:
         n_in, example, sample = obs["shape"][0], f"x = torch.zeros(1, {obs['shape'][0]})  # a batch of observations", ""
     else:
-        n_in, example, sample = 0, "x = torch.zeros(1, 4, 84, 84, dtype=torch.uint8)  # 4 stacked 84x84 grey frames", ""
+        side = int(obs.get("shape", [4, 84, 84])[-1])
+        n_in, sample = 0, ""
+        example = f"x = torch.zeros(1, 4, {side}, {side}, dtype=torch.uint8)  # 4 stacked {side}x{side} grey frames"
     if n_in:
         sizes = [n_in, *[int(h) for h in str(hp.get("hidden", "")).split(",") if h.strip()]]
         layers = []
@@ -258,11 +260,13 @@ def standalone_snippet(config: RunConfig) -> str | None:
             w = 2 if hp["cnn"] == "wide" else 1
             convs = (f"nn.Conv2d(4, {16 * w}, 8, stride=4), nn.ReLU(), nn.Conv2d({16 * w}, {32 * w}, 4, stride=2), "
                      "nn.ReLU()")
-            flat, features = 32 * w * 9 * 9, 256 * w
+            out = ((side - 8) // 4 + 1 - 4) // 2 + 1
+            flat, features = 32 * w * out * out, 256 * w
         else:
             convs = ("nn.Conv2d(4, 32, 8, stride=4), nn.ReLU(), nn.Conv2d(32, 64, 4, stride=2), nn.ReLU(), "
                      "nn.Conv2d(64, 64, 3, stride=1), nn.ReLU()")
-            flat, features = 64 * 7 * 7, 512
+            out = ((side - 8) // 4 + 1 - 4) // 2 + 1 - 2
+            flat, features = 64 * out * out, 512
         body = "Frames()"
         scale = (f"\n\nclass Frames(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
                  f"        self.conv = nn.Sequential({convs}, nn.Flatten())\n"

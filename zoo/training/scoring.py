@@ -59,7 +59,8 @@ def score_run(agent, config: RunConfig, episodes: int, seed: int | None = None, 
             played = evaluate(agent, config.env_id, kwargs, episodes, seed, play_pipeline=True, progress=progress,
                               episode_cap=episode_cap)
         else:
-            played = noop_starts(agent, config.env_id, progress=progress, episode_cap=episode_cap)
+            played = noop_starts(agent, config.env_id, progress=progress, episode_cap=episode_cap,
+                                 env_kwargs=config.env_kwargs)
         measured[name] = (played, _figures(name, played, config, chosen))
     head, (played, _) = next(iter(measured.items()))
     return Results.of(played.returns, config.env_id, played.seed, measured[head][1]["protocol"],
