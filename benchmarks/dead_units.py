@@ -19,19 +19,22 @@ import torch
 
 from zoo.agents.configs import build_config
 from zoo.agents.registry import build_agent, get_algorithm
-from zoo.envs.atari import make_atari_env
+from zoo.envs.atari import make_atari_env, screen
 from zoo.rundir.files import Spaces, load_model
 from zoo.training.presets import preset
 
 
 def main(run_dir: Path) -> None:
     torch.set_num_threads(1)  # leave the other core to a training run
+    env_kwargs = {}
     if (run_dir / "config.json").exists():
-        hyper = json.loads((run_dir / "config.json").read_text())["hyperparameters"]
+        config = json.loads((run_dir / "config.json").read_text())
+        hyper, env_kwargs = config["hyperparameters"], config.get("env_kwargs", {})
     else:  # a run in progress writes config.json at the end: assume the preset
         hyper = preset("dqn", "ALE/Pong-v5")["hyperparameters"]
     algorithm = get_algorithm("dqn")
-    spaces = Spaces({"type": "Box", "shape": [4, 84, 84], "dtype": "uint8"}, {"type": "Discrete", "n": 6})
+    side = screen(env_kwargs)
+    spaces = Spaces({"type": "Box", "shape": [4, side, side], "dtype": "uint8"}, {"type": "Discrete", "n": 6})
     agent = build_agent(algorithm, build_config(algorithm.config_class, hyper), spaces)
     if (run_dir / "checkpoint.safetensors").exists():
         tensors = load_model(run_dir / "checkpoint.safetensors")
@@ -40,7 +43,7 @@ def main(run_dir: Path) -> None:
     else:
         agent.load_state_dict(load_model(run_dir / "model.safetensors"))
         print(f"{run_dir}: best weights (model.safetensors)")
-    env = make_atari_env("ALE/Pong-v5", {})
+    env = make_atari_env("ALE/Pong-v5", {"screen_size": side})
     obs, _ = env.reset(seed=1)
     rng, frames = np.random.default_rng(0), []
     for _ in range(400):

@@ -15,9 +15,11 @@ runs (issue 21, goal 4): acting (the agent's ε-greedy forward), the env step, t
 the update, and the rest (the collector's and the loop's Python), each as ms per vector step and share.
 ``--device cuda`` times the loop on a GPU (each stage waits for the GPU's queue before its clock stops, so the
 GPU's work lands in the stage that launched it); ``--set NAME=VALUE ...`` changes the preset's hyperparameters,
-e.g. the GPU recipe of benchmarks/pong_gpu.sh: ``--set num_envs=16 batch_size=64 gradient_steps=4``.
+e.g. the GPU recipe of benchmarks/pong_gpu.sh: ``--set num_envs=16 batch_size=64 gradient_steps=4``;
+``--screen SIDE`` runs it over frames of that side (``--env-kwarg screen_size``) instead of 84.
 
-Run: python benchmarks/pong.py [--envs-vs-updates | --loop-stages [--device cuda] [--set NAME=VALUE ...]]
+Run: python benchmarks/pong.py [--envs-vs-updates | --loop-stages [--device cuda] [--screen SIDE]
+                               [--set NAME=VALUE ...]]
 """
 
 from __future__ import annotations
@@ -91,15 +93,17 @@ def training_loop_throughput(steps: int = 6_000, learning_starts: int = 2_000, a
 
 
 def loop_stages(steps: int = 8_000, learning_starts: int = 2_000, device: str = "cpu",
-                overrides: dict | None = None) -> None:
+                overrides: dict | None = None, side: int = 84) -> None:
     """The preset's sequential loop with each stage timed (wrapped, not changed): ms per vector step.
-    ``overrides`` replace preset hyperparameters; on a GPU each stage's clock stops after the GPU's queue drains."""
+    ``overrides`` replace preset hyperparameters; on a GPU each stage's clock stops after the GPU's queue drains.
+    ``side``: frames of that side (``--env-kwarg screen_size``) instead of 84."""
     from zoo.learning.device import cpu_description
 
     hyper = dict(preset("dqn", "ALE/Pong-v5")["hyperparameters"], learning_starts=learning_starts, buffer_size=20_000)
     hyper.update(overrides or {})
-    agent = DQNAgent(DQNConfig(**hyper), SPACES, device=device)
-    envs = make_atari_vector_env("ALE/Pong-v5", agent.config.num_envs, {})
+    spaces = Spaces({**SPACES.observation, "shape": [4, side, side]}, SPACES.action)
+    agent = DQNAgent(DQNConfig(**hyper), spaces, device=device)
+    envs = make_atari_vector_env("ALE/Pong-v5", agent.config.num_envs, {} if side == 84 else {"screen_size": side})
     spent = {"acting": 0.0, "env step": 0.0, "replay add": 0.0, "replay sample": 0.0, "update": 0.0}
     timing = [False]
     drain = torch.cuda.synchronize if agent.device.type == "cuda" else (lambda: None)
@@ -142,7 +146,7 @@ def loop_stages(steps: int = 8_000, learning_starts: int = 2_000, device: str = 
           f"{gpu}, precision {'bf16' if agent.bf16 else 'fp32'}, {torch.get_num_threads()} torch threads, OpenMP wait "
           f"policy: {WAIT_POLICY}\n")
     updates_per_step = c.gradient_steps / c.train_freq
-    print(f"Pong loop, sequential, {c.num_envs} envs, {updates_per_step:g} update(s) of {c.batch_size} per vector step"
+    print(f"Pong loop, sequential, {side}×{side} frames, {c.num_envs} envs, {updates_per_step:g} update(s) of {c.batch_size} per vector step"
           f"{' (overrides: ' + ', '.join(f'{k}={v}' for k, v in overrides.items()) + ')' if overrides else ''}: "
           f"{vector_steps * c.num_envs / total:,.1f} agent steps/s, {vector_steps * updates_per_step / total:,.1f} "
           f"updates/s\n")
@@ -212,7 +216,8 @@ def main() -> None:
                 overrides[name] = value
         overrides = {k: getattr(build_config(DQNConfig, overrides), k) for k in overrides}  # typed and checked
         steps = int(args[args.index("--steps") + 1]) if "--steps" in args else 8_000
-        loop_stages(steps, device=device, overrides=overrides)
+        side = int(args[args.index("--screen") + 1]) if "--screen" in args else 84
+        loop_stages(steps, device=device, overrides=overrides, side=side)
         return
     from zoo.learning.device import native_bf16
 

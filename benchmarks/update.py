@@ -4,7 +4,8 @@
 2. Each update (the agent's own ``DQNAgent.update`` on replay batches): the Pong preset's batch-32 dueling
    Double DQN update with the small CNN and the Nature CNN (fp32, fp32 + channels_last, bf16 + channels_last
    where native), the small CNN's with QR-DQN's head and loss (50 and 200 quantiles), the wide CNN's (``--cnn
-   wide``, in the precision ``auto`` picks), and the CartPole preset's batch-256 MLP update. ms per update, its
+   wide``, in the precision ``auto`` picks), with ``--screen SIDE ...`` the small CNN's over frames of other sides
+   (``--env-kwarg screen_size``), and the CartPole preset's batch-256 MLP update. ms per update, its
    FLOPs (counted by ``torch.utils.flop_counter.FlopCounterMode``: convolutions and matmuls of forward and
    backward), the achieved GFLOP/s and the fraction of the measured peak of the same precision.
 3. Where an update's time goes: the same steps as ``DQNAgent.update`` timed one by one (input conversion,
@@ -74,17 +75,19 @@ def peak_gflops(dtype: torch.dtype, n: int = 2048, repeats: int = 5, rounds: int
     return best
 
 
-def pong_agent(cnn: str, precision: str, channels_last: bool, quantiles: int = 0) -> tuple[DQNAgent, list]:
+def pong_agent(cnn: str, precision: str, channels_last: bool, quantiles: int = 0,
+               side: int = 84) -> tuple[DQNAgent, list]:
     hyper = dict(preset("dqn", "ALE/Pong-v5")["hyperparameters"], cnn=cnn, precision=precision, quantiles=quantiles)
-    agent = DQNAgent(DQNConfig(**hyper), PONG)
+    spaces = Spaces({**PONG.observation, "shape": [4, side, side]}, PONG.action)
+    agent = DQNAgent(DQNConfig(**hyper), spaces)
     if channels_last != agent.channels_last:  # override the agent's own choice for the comparison
         fmt = torch.channels_last if channels_last else torch.contiguous_format
         agent.q, agent.target = agent.q.to(memory_format=fmt), agent.target.to(memory_format=fmt)
         agent.channels_last = channels_last
     rng = np.random.default_rng(0)
-    buffer = FrameReplayBuffer(4_000, 2, 0.99, 3)
+    buffer = FrameReplayBuffer(4_000, 2, 0.99, 3, side=side)
     for _ in range(1_000):
-        frames = rng.integers(0, 255, size=(2, 4, 84, 84), dtype=np.uint8)
+        frames = rng.integers(0, 255, size=(2, 4, side, side), dtype=np.uint8)
         buffer.add(frames, rng.integers(6, size=2), rng.normal(size=2), frames, np.zeros(2, bool), np.zeros(2, bool))
     return agent, [buffer.sample(32, rng) for _ in range(80)]
 
@@ -191,6 +194,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=50)
     parser.add_argument("--only", default="", help="time only the updates whose name has this text (e.g. CartPole)")
+    parser.add_argument("--screen", type=int, nargs="*", default=[], metavar="SIDE",
+                        help="also the small CNN's update over frames of these sides (--env-kwarg screen_size; "
+                        "the preset's frames are 84×84), in the precision `auto` picks")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     bf16 = native_bf16()
@@ -218,6 +224,9 @@ def main() -> None:
         cases.append((f"Pong small CNN, {auto} + channels_last, QR-DQN {n} quantiles",
                       lambda n=n: pong_agent("small", auto, True, quantiles=n), auto))
     cases.append((f"Pong wide CNN (--cnn wide), {auto} + channels_last", lambda: pong_agent("wide", auto, True), auto))
+    for side in args.screen:
+        cases.append((f"Pong small CNN, {auto} + channels_last, {side}×{side} frames",
+                      lambda side=side: pong_agent("small", auto, True, side=side), auto))
     cases.append(("CartPole MLP 128,128, batch 256, fp32, autograd (the agent's update before issue 21's eighth "
                   "session)", lambda: cartpole_agent(backward="autograd"), "fp32"))
     cases.append(("CartPole MLP 128,128, batch 256, fp32, backward by hand (the agent's update)",

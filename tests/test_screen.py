@@ -60,3 +60,30 @@ def test_noop_starts_play_frames_of_the_runs_side():
     finally:
         envs.close()
     assert np.asarray(obs).shape == (30, 4, 42, 42)
+
+
+def test_a_run_of_42_pixel_frames_trains_loads_and_its_cards_code_gives_its_q_values(tmp_path):
+    import json
+
+    import zoo
+    from zoo.rundir.card import standalone_snippet
+    from zoo.rundir.files import read_config
+    from zoo.training.session import TrainSettings, train
+
+    hyper = {"cnn": "small", "dueling": True, "learning_starts": 16, "batch_size": 8, "buffer_size": 1000,
+             "precision": "fp32"}
+    out = train(TrainSettings("dqn", "ALE/Pong-v5", out=tmp_path / "run", hyperparameters=hyper, steps=40,
+                              env_kwargs={"screen_size": 42}, video=False, tensorboard=False, eval_episodes=1,
+                              eval_protocol="sticky", eval_every=0, progress=False))
+    config = json.loads((out / "config.json").read_text())
+    assert config["preprocessing"]["screen"] == [42, 42]
+    assert config["spaces"]["observation"]["shape"] == [4, 42, 42]
+    agent = zoo.load(out)
+    assert agent.q.body.fc[0].in_features == 32 * 3 * 3
+    obs = np.random.default_rng(0).integers(0, 255, size=(3, 4, 42, 42), dtype=np.uint8)
+    code = standalone_snippet(read_config(out)).replace('hf_hub_download("REPO_ID", "model.safetensors")',
+                                                        repr(str(out / "model.safetensors")))
+    assert "torch.zeros(1, 4, 42, 42" in code
+    scope = {"OBS": obs}
+    exec(code + "\nQ = net(torch.from_numpy(OBS)).detach().numpy()\n", scope)  # noqa: S102 - the card's own code
+    np.testing.assert_allclose(scope["Q"], agent.q_values(obs), rtol=1e-4, atol=1e-5)

@@ -191,6 +191,11 @@ def _initial_weights(s: TrainSettings, algorithm: Algorithm, config, spaces: Spa
         raise ZooError(f"--init-from {name} holds a {origin.algo} agent; its weights cannot start a {s.algo} run. "
                        f"Train `zoo train {origin.algo} ...` instead.")
     if origin.spaces != spaces:
+        frames = [tuple(x.observation.get("shape", ())) for x in (origin.spaces, spaces)]
+        if origin.env_id == s.env_id and frames[0] != frames[1] and s.env_id.startswith("ALE/"):
+            raise ZooError(f"--init-from {name} saw frame stacks of shape {frames[0]}, this run's are {frames[1]}: "
+                           "its weights do not fit. Give the source's --env-kwarg screen_size (see its config.json, "
+                           "preprocessing.screen) or start from an agent of this run's frames.")
         raise ZooError(f"--init-from {name} was trained on {origin.env_id}, whose observations or actions differ "
                        f"from {s.env_id}'s: its weights do not fit. Start from an agent trained on {s.env_id}.")
     weights = agent.state_dict()
