@@ -52,8 +52,9 @@ def test_the_target_distribution_by_hand():
 @pytest.mark.parametrize("obs_kind, dueling", [("vector", False), ("vector", True), ("atari", True)])
 def test_a_plain_agent_spread_into_quantiles_keeps_its_q_values(obs_kind, dueling):
     torch.manual_seed(0)
-    plain = build_q_network(obs_kind, 4, 6, (16,), dueling, "small")
-    qr = build_q_network(obs_kind, 4, 6, (16,), dueling, "small", quantiles=5)
+    dim = 84 if obs_kind == "atari" else 4  # frames' side, or the vector's length
+    plain = build_q_network(obs_kind, dim, 6, (16,), dueling, "small")
+    qr = build_q_network(obs_kind, dim, 6, (16,), dueling, "small", quantiles=5)
     assert {k: tuple(v.shape) for k, v in qr.state_dict().items() if "body" not in k} == (
         {"value.weight": (5, 256 if obs_kind == "atari" else 16), "value.bias": (5,),
          "advantage.weight": (30, 256 if obs_kind == "atari" else 16), "advantage.bias": (30,)} if dueling else

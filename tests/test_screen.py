@@ -40,6 +40,12 @@ def test_the_network_sizes_itself_to_the_frames(cnn, side, flat):
     assert net(torch.zeros(3, 4, side, side, dtype=torch.uint8)).shape == (3, 6)
 
 
+@pytest.mark.parametrize("cnn, side", [("small", 4), ("nature", 35)])
+def test_frames_too_small_for_the_network_are_refused_when_it_is_built(cnn, side):
+    with pytest.raises(ValueError, match="frames are too small"):
+        build_q_network("atari", side, 6, (), True, cnn)
+
+
 def test_frame_replay_rebuilds_stacks_of_its_side():
     rng = np.random.default_rng(0)
     buffer = FrameReplayBuffer(100, 1, 0.99, 1, side=42)
