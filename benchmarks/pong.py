@@ -146,7 +146,8 @@ def loop_stages(steps: int = 8_000, learning_starts: int = 2_000, device: str = 
           f"{gpu}, precision {'bf16' if agent.bf16 else 'fp32'}, {torch.get_num_threads()} torch threads, OpenMP wait "
           f"policy: {WAIT_POLICY}\n")
     updates_per_step = c.gradient_steps / c.train_freq
-    print(f"Pong loop, sequential, {side}×{side} frames, {c.num_envs} envs, {updates_per_step:g} update(s) of {c.batch_size} per vector step"
+    print(f"Pong loop, sequential, {side}×{side} frames, {c.num_envs} envs, {updates_per_step:g} update(s) of "
+          f"{c.batch_size} per vector step"
           f"{' (overrides: ' + ', '.join(f'{k}={v}' for k, v in overrides.items()) + ')' if overrides else ''}: "
           f"{vector_steps * c.num_envs / total:,.1f} agent steps/s, {vector_steps * updates_per_step / total:,.1f} "
           f"updates/s\n")

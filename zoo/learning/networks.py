@@ -124,8 +124,8 @@ class FrameCNN(nn.Module):
 def _side(side: int, kernel: int, stride: int) -> int:
     """A valid convolution's output side; ValueError for frames too small for the kernel."""
     if side < kernel:
-        raise ValueError(f"a {kernel}×{kernel} convolution needs a map of at least {kernel} pixels a side, not {side}: "
-                         "the frames are too small for this network")
+        raise ValueError(f"a {kernel}×{kernel} convolution needs a map of at least {kernel} pixels a side, not "
+                         f"{side}: the frames are too small for this network")
     return (side - kernel) // stride + 1
 
 
