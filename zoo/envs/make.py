@@ -99,7 +99,7 @@ def make_env(env_id: str, env_kwargs: dict[str, Any] | None = None, render_mode:
                               or not 1 <= limit <= MAX_EPISODE_STEPS):
         raise ZooError(f"max_episode_steps={limit!r}: give a whole number of steps from 1 to {MAX_EPISODE_STEPS:,}")
     if env_id.startswith("ALE/"):
-        from zoo.envs.atari import ATARI_KWARGS, SCREEN_RANGE, make_atari_env
+        from zoo.envs.atari import ATARI_KWARGS, SCREEN, SCREEN_RANGE, make_atari_env
 
         unknown = sorted(set(kwargs) - set(ATARI_KWARGS))
         if unknown:
@@ -111,10 +111,10 @@ def make_env(env_id: str, env_kwargs: dict[str, Any] | None = None, render_mode:
                            "sticky actions, is 0.25; 0 is the deterministic game)")
         if isinstance(noops, bool) or not isinstance(noops, int) or not 0 <= noops <= 1000:
             raise ZooError(f"noop_max={noops!r}: give a whole number of no-op frames from 0 to 1,000 (standard: 30)")
-        side, (low, high) = kwargs.get("screen_size", 84), SCREEN_RANGE
+        side, (low, high) = kwargs.get("screen_size", SCREEN), SCREEN_RANGE
         if isinstance(side, bool) or not isinstance(side, int) or not low <= side <= high:
             raise ZooError(f"screen_size={side!r}: give the frames' side as a whole number of pixels from {low} to "
-                           f"{high} (standard: 84)")
+                           f"{high} (standard: {SCREEN})")
         try:
             return make_atari_env(env_id, kwargs, render_mode, episode_cap)
         except ZooError:

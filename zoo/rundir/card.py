@@ -260,17 +260,16 @@ def standalone_snippet(config: RunConfig) -> str | None:
             w = 2 if hp["cnn"] == "wide" else 1
             convs = (f"nn.Conv2d(4, {16 * w}, 8, stride=4), nn.ReLU(), nn.Conv2d({16 * w}, {32 * w}, 4, stride=2), "
                      "nn.ReLU()")
-            out = ((side - 8) // 4 + 1 - 4) // 2 + 1
-            flat, features = 32 * w * out * out, 256 * w
+            features = 256 * w
         else:
             convs = ("nn.Conv2d(4, 32, 8, stride=4), nn.ReLU(), nn.Conv2d(32, 64, 4, stride=2), nn.ReLU(), "
                      "nn.Conv2d(64, 64, 3, stride=1), nn.ReLU()")
-            out = ((side - 8) // 4 + 1 - 4) // 2 + 1 - 2
-            flat, features = 64 * out * out, 512
+            features = 512
         body = "Frames()"
         scale = (f"\n\nclass Frames(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
                  f"        self.conv = nn.Sequential({convs}, nn.Flatten())\n"
-                 f"        self.fc = nn.Sequential(nn.Linear({flat}, {features}), nn.ReLU())\n\n"
+                 f"        flat = self.conv(torch.zeros(1, 4, {side}, {side})).shape[1]  # the convolutions' outputs\n"
+                 f"        self.fc = nn.Sequential(nn.Linear(flat, {features}), nn.ReLU())\n\n"
                  "    def forward(self, x):\n        return self.fc(self.conv(x.float() / 255))  # pixels scaled to [0, 1]\n")
     nq = int(hp.get("quantiles") or 0)  # QR-DQN: N quantiles per action, and Q their mean
     if hp.get("dueling") and nq:
