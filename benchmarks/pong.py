@@ -103,7 +103,7 @@ def loop_stages(steps: int = 8_000, learning_starts: int = 2_000, device: str = 
     hyper.update(overrides or {})
     spaces = Spaces({**SPACES.observation, "shape": [4, side, side]}, SPACES.action)
     agent = DQNAgent(DQNConfig(**hyper), spaces, device=device)
-    envs = make_atari_vector_env("ALE/Pong-v5", agent.config.num_envs, {} if side == 84 else {"screen_size": side})
+    envs = make_atari_vector_env("ALE/Pong-v5", agent.config.num_envs, {"screen_size": side})
     spent = {"acting": 0.0, "env step": 0.0, "replay add": 0.0, "replay sample": 0.0, "update": 0.0}
     timing = [False]
     drain = torch.cuda.synchronize if agent.device.type == "cuda" else (lambda: None)
