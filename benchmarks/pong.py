@@ -101,6 +101,10 @@ def loop_stages(steps: int = 8_000, learning_starts: int = 2_000, device: str = 
 
     hyper = dict(preset("dqn", "ALE/Pong-v5")["hyperparameters"], learning_starts=learning_starts, buffer_size=20_000)
     hyper.update(overrides or {})
+    num_envs = int(hyper["num_envs"])
+    if steps <= learning_starts + num_envs:  # the clock starts at learning_starts: it needs a vector step after it
+        raise SystemExit(f"--steps {steps:,}: the loop is timed only once learning starts, after {learning_starts:,} "
+                         f"agent steps; give --steps above {learning_starts + num_envs:,} (the default is 8,000)")
     spaces = Spaces({**SPACES.observation, "shape": [4, side, side]}, SPACES.action)
     agent = DQNAgent(DQNConfig(**hyper), spaces, device=device)
     envs = make_atari_vector_env("ALE/Pong-v5", agent.config.num_envs, {"screen_size": side})

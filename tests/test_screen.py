@@ -93,3 +93,13 @@ def test_a_run_of_42_pixel_frames_trains_loads_and_its_cards_code_gives_its_q_va
     scope = {"OBS": obs}
     exec(code + "\nQ = net(torch.from_numpy(OBS)).detach().numpy()\n", scope)  # noqa: S102 - the card's own code
     np.testing.assert_allclose(scope["Q"], agent.q_values(obs), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("steps", [1_000, 2_000, 2_002])
+def test_the_loop_stages_benchmark_refuses_a_run_that_ends_before_its_clock_starts(steps):
+    """benchmarks/pong.py --loop-stages times the loop from learning_starts on: a --steps at or below it had
+    nothing to time and failed with a TypeError; it now says what to give."""
+    from benchmarks.pong import loop_stages
+
+    with pytest.raises(SystemExit, match=r"--steps .*: the loop is timed only once learning starts.*above 2,002"):
+        loop_stages(steps, learning_starts=2_000, side=64)
