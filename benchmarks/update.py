@@ -1,13 +1,13 @@
 """Every gradient update the presets use, against this CPU's own peak, measured in the same run.
 
 1. Peak: a large square matmul (fp32; bf16 too where the CPU has it natively), GFLOP/s on the torch threads.
-2. Each update (the agent's own ``DQNAgent.update`` on replay batches): the Pong preset's batch-32 dueling
-   Double DQN update with the small CNN and the Nature CNN (fp32, fp32 + channels_last, bf16 + channels_last
-   where native), the small CNN's with QR-DQN's head and loss (50 and 200 quantiles), the wide CNN's (``--cnn
-   wide``, in the precision ``auto`` picks), with ``--screen SIDE ...`` the small CNN's over frames of other sides
-   (``--env-kwarg screen_size``), and the CartPole preset's batch-256 MLP update. ms per update, its
-   FLOPs (counted by ``torch.utils.flop_counter.FlopCounterMode``: convolutions and matmuls of forward and
-   backward), the achieved GFLOP/s and the fraction of the measured peak of the same precision.
+2. Each update (the agent's own ``DQNAgent.update`` on replay batches): the Pong preset's batch-32 dueling Double DQN
+   update with the small CNN and the Nature CNN (fp32, fp32 + channels_last, bf16 + channels_last where native), the
+   small CNN's with QR-DQN's head and loss (50 and 200 quantiles), the wide CNN's (``--cnn wide``, in the precision
+   ``auto`` picks), with ``--screen SIDE ...`` the small CNN's over frames of other sides (``--env-kwarg
+   screen_size``; fp32 and, where native, bf16), and the CartPole preset's batch-256 MLP update. ms per update, its
+   FLOPs (counted by ``torch.utils.flop_counter.FlopCounterMode``: convolutions and matmuls of forward and backward),
+   the achieved GFLOP/s and the fraction of the measured peak of the same precision.
 3. Where an update's time goes: the same steps as ``DQNAgent.update`` timed one by one (input conversion,
    the online forward, the no-grad pass of s' through both nets, the backward, clipping + Adam); what the
    stages do not add up to is Python and dispatch between them. The CartPole MLP's update by hand
@@ -196,7 +196,7 @@ def main() -> None:
     parser.add_argument("--only", default="", help="time only the updates whose name has this text (e.g. CartPole)")
     parser.add_argument("--screen", type=int, nargs="*", default=[], metavar="SIDE",
                         help="also the small CNN's update over frames of these sides (--env-kwarg screen_size; "
-                        "the preset's frames are 84×84), in the precision `auto` picks")
+                        "the preset's frames are 84×84), fp32 and, where the CPU has it natively, bf16")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     bf16 = native_bf16()
@@ -224,9 +224,10 @@ def main() -> None:
         cases.append((f"Pong small CNN, {auto} + channels_last, QR-DQN {n} quantiles",
                       lambda n=n: pong_agent("small", auto, True, quantiles=n), auto))
     cases.append((f"Pong wide CNN (--cnn wide), {auto} + channels_last", lambda: pong_agent("wide", auto, True), auto))
-    for side in args.screen:
-        cases.append((f"Pong small CNN, {auto} + channels_last, {side}×{side} frames",
-                      lambda side=side: pong_agent("small", auto, True, side=side), auto))
+    for side in args.screen:  # each precision this CPU has, so that `auto`'s pick is measured at every side
+        for precision in ("fp32", "bf16") if bf16 else ("fp32",):
+            cases.append((f"Pong small CNN, {precision} + channels_last, {side}×{side} frames",
+                          lambda side=side, p=precision: pong_agent("small", p, True, side=side), precision))
     cases.append(("CartPole MLP 128,128, batch 256, fp32, autograd (the agent's update before issue 21's eighth "
                   "session)", lambda: cartpole_agent(backward="autograd"), "fp32"))
     cases.append(("CartPole MLP 128,128, batch 256, fp32, backward by hand (the agent's update)",
